@@ -1,0 +1,155 @@
+"""The hourglass: runs a backbone's blocks, pruning frames before the blocks of its schedule, and recovers the
+full-length sequence at the end (seq2seq) or returns the kept frames (seq2frame).
+
+It knows no backbone beyond the contract of `h2ot.hourglass.contract`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from h2ot.errors import H2OTError
+from h2ot.hourglass.contract import Backbone
+from h2ot.hourglass.prune import PruneContext, Pruner, make_pruner
+from h2ot.hourglass.recover import RECOVERERS, make_recoverer
+from h2ot.hourglass.schedule import Schedule
+
+PIPELINES = ("seq2seq", "seq2frame")
+
+
+@dataclass
+class HourglassOutput:
+    poses: Tensor  # [B, T_out, J, 3]
+    frames: Tensor  # [B, T_out]: the clip frame of each output row (all T for seq2seq, the kept for seq2frame)
+    kept: list[Tensor]  # per stage, the clip frames it kept, [B, k_s], ascending
+
+
+class HourglassModel(nn.Module):
+    """A backbone driven by the hourglass.
+
+    pipeline "seq2seq": every frame out, through the recoverer when the schedule prunes.
+    pipeline "seq2frame": the centre frame `(T - 1) // 2` is always kept and there is no recoverer; the output
+    is the kept frames of the last stage (all T frames without a schedule), the centre one is the prediction.
+    """
+
+    def __init__(self, backbone: Backbone, schedule: Schedule | Sequence = (), pruner: str | Pruner = "tpc",
+                 recoverer: str | None = "tra", pipeline: str = "seq2seq", position_embedding: bool = True):
+        super().__init__()
+        if pipeline not in PIPELINES:
+            raise H2OTError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
+        schedule = Schedule.parse(schedule)
+        self.backbone = backbone
+        self.schedule = schedule
+        self.pipeline = pipeline
+        self.pruner = make_pruner(pruner) if isinstance(pruner, str) else pruner
+        self.recoverer = None
+        min_tokens = 1
+        if pipeline == "seq2frame" and recoverer is not None and len(schedule):
+            raise H2OTError("a seq2frame model returns its kept frames and takes no recoverer: set recoverer to "
+                            "None, or use the seq2seq pipeline")
+        if pipeline == "seq2seq" and len(schedule):
+            if recoverer is None:
+                raise H2OTError("a seq2seq model that prunes needs a recoverer: 'tra' or 'tri'")
+            if recoverer not in RECOVERERS:
+                raise H2OTError(f"unknown recoverer {recoverer!r}: choose one of {', '.join(RECOVERERS)}")
+            min_tokens = RECOVERERS[recoverer].min_tokens
+            if schedule.stages[-1].tokens < min_tokens:
+                raise H2OTError(f"the recoverer {recoverer!r} needs at least {min_tokens} kept frames, but the "
+                                f"last stage keeps {schedule.stages[-1].tokens}")
+        schedule.validate(backbone.frames, backbone.depth, min_tokens)
+        expected = schedule.block_frames(backbone.frames, backbone.depth)
+        built_for = getattr(backbone, "block_frames", expected)
+        if list(built_for) != expected:
+            raise H2OTError(f"the backbone was built for {list(built_for)} frames per block, but the schedule "
+                            f"gives {expected}: build it with block_frames=schedule.block_frames(...)")
+        if pipeline == "seq2seq" and len(schedule):
+            self.recoverer = make_recoverer(recoverer, backbone.frames, backbone.dim, backbone.num_heads,
+                                            backbone.qkv_bias)
+        self.stage_embeddings = nn.ParameterList(
+            [nn.Parameter(torch.zeros(1, stage.tokens, 1, backbone.dim)) for stage in schedule]
+            if position_embedding else []
+        )
+        self._stage_of_block = {stage.block: number for number, stage in enumerate(schedule)}
+
+    @property
+    def frames(self) -> int:
+        return self.backbone.frames
+
+    @property
+    def centre(self) -> int:
+        return (self.frames - 1) // 2
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.predict(x).poses
+
+    def predict(self, x: Tensor, kept: Sequence[Tensor] | None = None) -> HourglassOutput:
+        """Lift `x` `[B, T, J, C_in]`. `kept`, when given, replays the frames an earlier call kept (its
+        `.kept`), e.g. for a flipped copy of the same clip, instead of choosing them again."""
+        self._check_input(x)
+        if kept is not None and len(kept) != len(self.schedule):
+            raise H2OTError(f"kept has {len(kept)} stages, the schedule {len(self.schedule)}")
+        backbone = self.backbone
+        batch = x.shape[0]
+        tokens = backbone.embed(x)
+        frames = torch.arange(self.frames, device=x.device).expand(batch, -1)
+        batch_index = torch.arange(batch, device=x.device)[:, None]
+        kept_frames: list[Tensor] = []
+        attention = None
+        for block in range(backbone.depth):
+            stage = self._stage_of_block.get(block)
+            if stage is not None:
+                if kept is None:
+                    positions = self._choose(stage, tokens, frames, x, attention)
+                else:
+                    positions = _positions_of(kept[stage].to(frames.device), frames)
+                tokens, frames = tokens[batch_index, positions], frames.gather(1, positions)
+                if len(self.stage_embeddings):
+                    tokens = tokens + self.stage_embeddings[stage]
+                kept_frames.append(frames)
+            record = kept is None and self.pruner.needs_attention and (block + 1) in self._stage_of_block
+            if record:
+                layers = backbone.temporal_attentions(block)
+                for layer in layers:
+                    layer.record_received = True
+                try:
+                    tokens = backbone.forward_block(block, tokens)
+                    attention = torch.stack([layer.received.reshape(batch, -1, tokens.shape[1]).mean(dim=1)
+                                             for layer in layers]).mean(dim=0)
+                finally:
+                    for layer in layers:
+                        layer.record_received, layer.received = False, None
+            else:
+                tokens = backbone.forward_block(block, tokens)
+        tokens = backbone.neck(tokens)
+        if self.recoverer is not None:
+            poses = self.recoverer(tokens, frames, backbone.head)
+            frames = torch.arange(self.frames, device=x.device).expand(batch, -1)
+        else:
+            poses = backbone.head(tokens)
+        return HourglassOutput(poses, frames, kept_frames)
+
+    def _choose(self, stage: int, tokens: Tensor, frames: Tensor, x: Tensor, attention: Tensor | None) -> Tensor:
+        context = PruneContext(self.backbone.frame_features(tokens), frames, x, attention)
+        protect = self.centre if self.pipeline == "seq2frame" else None
+        return self.pruner.select(context, self.schedule.stages[stage].tokens, protect)
+
+    def _check_input(self, x: Tensor) -> None:
+        backbone = self.backbone
+        expected = (self.frames, backbone.num_joints, backbone.in_channels)
+        if x.ndim != 4 or tuple(x.shape[1:]) != expected:
+            raise H2OTError(f"the model takes keypoints of shape [batch, {expected[0]} frames, {expected[1]} "
+                            f"joints, {expected[2]} channels], got {list(x.shape)}; cut longer sequences into "
+                            "windows of that many frames and pad shorter ones")
+        if not torch.isfinite(x).all():
+            raise H2OTError("the keypoints hold NaN or infinite values: fill or drop the missing detections")
+
+
+def _positions_of(kept: Tensor, frames: Tensor) -> Tensor:
+    """Positions of the clip frames `kept` among the frames in play (both ascending)."""
+    positions = torch.searchsorted(frames.contiguous(), kept.contiguous()).clamp(max=frames.shape[1] - 1)
+    if not torch.equal(frames.gather(1, positions), kept):
+        raise H2OTError("the replayed kept frames are not a subset of the frames in play")
+    return positions
