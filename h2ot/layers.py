@@ -6,7 +6,6 @@ read how much attention each key token received."""
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -93,7 +92,7 @@ class Attention(nn.Module):
 
 
 class CrossAttention(nn.Module):
-    """Multi-head attention from queries [N, Lq, C] to a context [N, Lk, C], with separate q, k, v linears."""
+    """Multi-head attention from queries [N or 1, Lq, C] to a context [N, Lk, C], with separate q, k, v linears."""
 
     def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True, attn_drop: float = 0.0,
                  proj_drop: float = 0.0):
@@ -109,8 +108,9 @@ class CrossAttention(nn.Module):
         self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, queries: Tensor, context: Tensor) -> Tensor:
-        q = _heads(self.linear_q(queries), self.num_heads)
+        """`queries` may have a batch of 1 (shared learned queries): they are projected once, then broadcast."""
         k = _heads(self.linear_k(context), self.num_heads)
+        q = _heads(self.linear_q(queries), self.num_heads).expand(k.shape[0], -1, -1, -1)
         v = _heads(self.linear_v(context), self.num_heads)
         dropout = self.attn_drop if self.training else 0.0
         out, _ = attend(q, k, v, dropout)
@@ -148,4 +148,4 @@ def init_weights(module: nn.Module) -> None:
 
 def drop_path_rates(rate: float, depth: int) -> list[float]:
     """Linearly increasing stochastic-depth rates from 0 to `rate` over `depth` blocks."""
-    return torch.linspace(0, rate, depth).tolist()
+    return [rate * i / (depth - 1) for i in range(depth)] if depth > 1 else [0.0] * depth

@@ -36,10 +36,9 @@ class AttentionRecoverer(nn.Module):
         self.cross_attention = CrossAttention(dim, num_heads, qkv_bias=qkv_bias)
 
     def forward(self, tokens: Tensor, frames: Tensor, head: Head) -> Tensor:
-        batch, _, streams, _ = tokens.shape
+        streams = tokens.shape[2]
         context = rearrange(tokens, "b k s c -> (b s) k c")
-        queries = self.queries.expand(batch * streams, -1, -1)
-        recovered = queries + self.cross_attention(queries, context)
+        recovered = self.queries + self.cross_attention(self.queries, context)
         return head(rearrange(recovered, "(b s) t c -> b t s c", s=streams))
 
 

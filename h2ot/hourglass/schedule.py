@@ -67,6 +67,11 @@ class Schedule:
             counts.append(current)
         return counts
 
+    def scaled(self, frames: int, new_frames: int) -> Schedule:
+        """The same pyramid for clips of `new_frames` instead of `frames`: each stage keeps the same fraction
+        of the frames (rounded, at least 2)."""
+        return Schedule(tuple(Stage(s.block, max(2, round(s.tokens * new_frames / frames))) for s in self.stages))
+
     def to_list(self) -> list[list[int]]:
         return [[stage.block, stage.tokens] for stage in self.stages]
 

@@ -42,11 +42,16 @@ def list_models() -> list[str]:
 
 
 def resolve_config(name: str, **overrides: Any) -> dict[str, Any]:
-    """The full config of preset `name` with `overrides` applied (an `hourglass` override replaces the
-    preset's hourglass; `hourglass=None` removes it)."""
+    """The full config of preset `name` with `overrides` applied. An `hourglass` override replaces the
+    preset's hourglass (`hourglass=None` removes it); a `frames` override alone keeps the preset's pyramid,
+    each stage keeping the same fraction of the frames."""
     if name not in PRESETS:
         raise H2OTError(f"unknown model {name!r}: choose one of {', '.join(list_models())}")
     config = copy.deepcopy(PRESETS[name])
+    frames = overrides.get("frames", config.get("frames"))
+    if config["hourglass"] and "hourglass" not in overrides and frames != config.get("frames"):
+        schedule = Schedule.parse(config["hourglass"]["schedule"]).scaled(config["frames"], frames)
+        config["hourglass"]["schedule"] = schedule.to_list()
     config.update(copy.deepcopy(overrides))
     return config
 

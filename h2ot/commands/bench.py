@@ -1,0 +1,70 @@
+"""`h2ot bench MODEL [MODEL ...]`: parameters, FLOPs, latency and memory of models, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import torch
+
+from h2ot.bench import bench_model, matmul_gflops
+from h2ot.errors import H2OTError
+from h2ot.models import create_model, list_models
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench", help="measure params, FLOPs, latency and memory of models side by side",
+        description="Measure models side by side in one run; ratios are against the first model. FLOPs: "
+                    "1 multiply-add = 2 FLOPs, counted by torch.utils.flop_counter.")
+    parser.add_argument("models", nargs="+", metavar="MODEL", help=f"presets: {', '.join(list_models())}")
+    parser.add_argument("--frames", type=int, help="clip length (default: each preset's own)")
+    parser.add_argument("--batch", type=int, default=1, help="clips per forward pass (default 1)")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's default)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (default cpu)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes; the median is reported (default 5)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.batch < 1 or args.repeat < 1:
+        raise H2OTError("--batch and --repeat must be at least 1")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise H2OTError(f"--device {args.device} asked for, but this machine has no CUDA device")
+    overrides = {"frames": args.frames} if args.frames else {}
+    records = []
+    for name in args.models:
+        model = create_model(name, **overrides)
+        records.append(bench_model(name, model, args.batch, args.device, repeat=args.repeat).as_dict())
+        del model
+    machine = matmul_gflops(torch.device(args.device))
+    first = records[0]
+    for record in records:
+        record["machine_matmul_gflops_per_s"] = machine
+        record["matmul_efficiency"] = record["gflops_per_s"] / machine
+        record["flops_ratio"] = record["flops_per_clip"] / first["flops_per_clip"]
+        record["speedup"] = first["latency_ms"] / record["latency_ms"]
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        print(format_table(records, machine))
+    return 0
+
+
+def format_table(records: list[dict], machine: float) -> str:
+    header = (f"{'model':<22}{'frames':>7}{'params':>10}{'GFLOPs/clip':>13}{'MFLOPs/frame':>14}{'latency ms':>12}"
+              f"{'GFLOP/s':>9}{'of mm':>7}{'peak MB':>9}{'FLOPs x':>9}{'speed-up':>9}")
+    lines = [header, "-" * len(header)]
+    for r in records:
+        memory = f"{r['peak_mem_mb']:.0f}" if r["peak_mem_mb"] is not None else "n/a"
+        lines.append(
+            f"{r['model']:<22}{r['frames']:>7}{r['params'] / 1e6:>9.2f}M{r['flops_per_clip'] / 1e9:>13.1f}"
+            f"{r['flops_per_frame'] / 1e6:>14.0f}{r['latency_ms']:>12.0f}{r['gflops_per_s']:>9.1f}"
+            f"{r['matmul_efficiency']:>7.0%}{memory:>9}{r['flops_ratio']:>9.2f}{r['speedup']:>8.2f}x")
+    first = records[0]
+    lines.append(f"machine: {machine:.1f} GFLOP/s float32 matrix product (2048x2048) on {first['device']}, "
+                 f"{first['threads']} threads, batch {first['batch']}; ratios against {first['model']}")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+import torch
+
+from h2ot.hourglass.recover import AttentionRecoverer, InterpolationRecoverer, interpolate_in_time
+
+
+def test_interpolation_is_exact_for_poses_linear_in_time():
+    start, velocity = torch.randn(17, 3), torch.randn(17, 3)
+    poses = start + torch.arange(20.0)[:, None, None] * velocity  # [20, 17, 3]
+    frames = torch.tensor([[0, 3, 4, 11, 19]])
+    out = interpolate_in_time(poses[frames[0]][None], frames, 20)
+    torch.testing.assert_close(out[0], poses, rtol=1e-5, atol=1e-5)
+
+
+def test_interpolation_holds_the_end_values_outside_the_kept_range():
+    values = torch.tensor([[[1.0], [3.0], [7.0]]])  # [1, 3, 1]
+    frames = torch.tensor([[2, 4, 6]])
+    out = interpolate_in_time(values, frames, 9)[0, :, 0]
+    assert out.tolist() == [1.0, 1.0, 1.0, 2.0, 3.0, 5.0, 7.0, 7.0, 7.0]
+
+
+def test_interpolation_is_per_sample():
+    values = torch.tensor([[[0.0], [4.0]], [[10.0], [10.0]]])
+    frames = torch.tensor([[0, 4], [1, 2]])
+    out = interpolate_in_time(values, frames, 5)[..., 0]
+    assert out.tolist() == [[0.0, 1.0, 2.0, 3.0, 4.0], [10.0] * 5]
+
+
+def test_tri_regresses_the_kept_frames_then_interpolates():
+    tokens = torch.randn(2, 3, 17, 8)
+    frames = torch.tensor([[0, 5, 9], [0, 1, 9]])
+    head = torch.nn.Linear(8, 3)
+    out = InterpolationRecoverer(frames=10)(tokens, frames, head)
+    assert out.shape == (2, 10, 17, 3)
+    torch.testing.assert_close(out[:, [0, 9]], head(tokens)[:, [0, 2]])
+    torch.testing.assert_close(out[0, 5], head(tokens)[0, 1])
+
+
+def test_tra_starts_from_zero_queries_and_attends_to_the_kept_tokens():
+    recoverer = AttentionRecoverer(frames=10, dim=8, num_heads=2)
+    tokens = torch.randn(2, 3, 17, 8)
+    out = recoverer(tokens, torch.tensor([[0, 4, 9]] * 2), head=lambda t: t)
+    assert out.shape == (2, 10, 17, 8)
+    # zero queries: every frame's query is the same, so every recovered frame of a stream is the same
+    torch.testing.assert_close(out[:, 0], out[:, 7])
+    # and it depends on the tokens
+    assert not torch.allclose(out, recoverer(tokens * 2, torch.tensor([[0, 4, 9]] * 2), head=lambda t: t))

@@ -1,0 +1,35 @@
+import pytest
+
+from h2ot.errors import H2OTError
+from h2ot.hourglass.schedule import Schedule, Stage
+
+
+def test_block_frames_follow_the_stages():
+    schedule = Schedule.parse([[1, 121], [2, 61], [4, 41]])
+    assert schedule.stages[0] == Stage(1, 121)
+    assert schedule.block_frames(243, 8) == [243, 121, 61, 61, 41, 41, 41, 41]
+    assert Schedule.parse(None).block_frames(27, 3) == [27, 27, 27]
+    assert schedule.to_list() == [[1, 121], [2, 61], [4, 41]]
+
+
+@pytest.mark.parametrize(("stages", "message"), [
+    ([[1, 243]], "fewer tokens than the 243"),
+    ([[1, 300]], "fewer tokens"),
+    ([[1, 81], [3, 81]], "fewer tokens than the 81"),
+    ([[3, 81], [2, 41]], "must increase"),
+    ([[3, 81], [3, 41]], "must increase"),
+    ([[0, 81]], "between 1 and 7"),
+    ([[8, 81]], "between 1 and 7"),
+    ([[1, 0]], "at least 1"),
+    ([[1]], "two integers"),
+    ([[1.5, 3]], "two integers"),
+])
+def test_invalid_schedules_fail_with_a_clear_message(stages, message):
+    with pytest.raises(H2OTError, match=message):
+        Schedule.parse(stages).validate(frames=243, depth=8)
+
+
+def test_scaled_schedule_keeps_the_fractions():
+    schedule = Schedule.parse([[1, 121], [2, 61], [4, 41]])
+    assert schedule.scaled(243, 81).to_list() == [[1, 40], [2, 20], [4, 14]]
+    assert Schedule.parse([[3, 81]]).scaled(243, 27).to_list() == [[3, 9]]
