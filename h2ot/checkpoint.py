@@ -1,0 +1,70 @@
+"""h2ot checkpoints: one file that rebuilds a model on its own.
+
+A checkpoint is a dict of tensors and plain Python values, so that `torch.load(..., weights_only=True)` reads
+it: `format`, `model_config` (see `h2ot.models.registry`), `state_dict`, and whatever the trainer adds
+(`data`: what the model was trained on, `normalisation`, `epoch`, `optimizer`, ...). Files are written
+atomically: a temporary file beside the target, then a rename, so a crash never leaves half a checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from h2ot.errors import H2OTError
+from h2ot.hourglass.hourglass import HourglassModel
+from h2ot.models.official import load_exactly
+from h2ot.models.registry import build_model
+
+FORMAT = "h2ot-checkpoint/1"
+
+
+def save_atomically(payload: dict[str, Any], path: str | Path) -> Path:
+    """`torch.save` to a temporary file in the same folder, then rename it over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        torch.save(payload, temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
+def save_checkpoint(path: str | Path, model: HourglassModel, model_config: dict[str, Any], **extra: Any) -> Path:
+    state = {key: value.detach().cpu() for key, value in unwrap(model).state_dict().items()}
+    return save_atomically({"format": FORMAT, "model_config": model_config, "state_dict": state, **extra}, path)
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise H2OTError(f"no checkpoint file at {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for corrupt or foreign files
+        raise H2OTError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__})") from error
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise H2OTError(f"{path} is not an h2ot checkpoint (no '{FORMAT}' format tag); for official weights use "
+                        "h2ot.from_official")
+    return payload
+
+
+def load_checkpoint(path: str | Path) -> tuple[HourglassModel, dict[str, Any]]:
+    """The model of an h2ot checkpoint, in eval mode, and the checkpoint's contents."""
+    payload = read_checkpoint(path)
+    model = build_model(payload["model_config"])
+    load_exactly(model, payload["state_dict"], f"the checkpoint {path}")
+    return model.eval(), payload
+
+
+def unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The model inside a DistributedDataParallel (or DataParallel) wrapper."""
+    return getattr(model, "module", model)

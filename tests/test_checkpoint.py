@@ -1,0 +1,29 @@
+import pytest
+import torch
+
+import h2ot
+from h2ot.checkpoint import load_checkpoint, save_checkpoint
+from h2ot.errors import H2OTError
+
+
+def test_round_trip_rebuilds_the_same_model(tmp_path):
+    config = h2ot.resolve_config("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2,
+                                 hourglass={"pruner": "tps", "recoverer": "tri", "schedule": [[1, 3]]})
+    model = h2ot.build_model(config).eval()
+    path = save_checkpoint(tmp_path / "run" / "best.pt", model, config, epoch=3, data={"fps": 30})
+    assert [p.name for p in path.parent.iterdir()] == ["best.pt"]  # no temporary file left behind
+    loaded, payload = load_checkpoint(path)
+    assert payload["epoch"] == 3 and payload["data"] == {"fps": 30}
+    x = torch.randn(2, 9, 17, 2)
+    torch.testing.assert_close(loaded(x), model(x))
+
+
+def test_foreign_and_corrupt_files_are_refused(tmp_path):
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(H2OTError, match="not an h2ot checkpoint"):
+        load_checkpoint(foreign)
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"\x00" * 10)
+    with pytest.raises(H2OTError, match="not a readable"):
+        load_checkpoint(corrupt)
