@@ -92,7 +92,8 @@ class Attention(nn.Module):
 
 
 class CrossAttention(nn.Module):
-    """Multi-head attention from queries [N or 1, Lq, C] to a context [N, Lk, C], with separate q, k, v linears."""
+    """Multi-head attention from queries [N or 1, Lq, C] to keys [N, Lk, C] and values (the keys' sequence unless
+    given), with separate q, k, v linears. Records the attention received like `Attention`."""
 
     def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True, attn_drop: float = 0.0,
                  proj_drop: float = 0.0):
@@ -106,14 +107,18 @@ class CrossAttention(nn.Module):
         self.linear_v = nn.Linear(dim, dim, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
+        self.record_received = False
+        self.received: Tensor | None = None
 
-    def forward(self, queries: Tensor, context: Tensor) -> Tensor:
-        """`queries` may have a batch of 1 (shared learned queries): they are projected once, then broadcast."""
+    def forward(self, queries: Tensor, context: Tensor, values: Tensor | None = None) -> Tensor:
+        """Queries with a batch of 1 (shared learned queries) are projected once, then broadcast."""
         k = _heads(self.linear_k(context), self.num_heads)
+        v = _heads(self.linear_v(context if values is None else values), self.num_heads)
         q = _heads(self.linear_q(queries), self.num_heads).expand(k.shape[0], -1, -1, -1)
-        v = _heads(self.linear_v(context), self.num_heads)
         dropout = self.attn_drop if self.training else 0.0
-        out, _ = attend(q, k, v, dropout)
+        out, received = attend(q, k, v, dropout, self.record_received)
+        if self.record_received:
+            self.received = received
         return self.proj_drop(self.proj(_merge_heads(out)))
 
 

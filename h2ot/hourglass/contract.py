@@ -20,8 +20,9 @@ and promises:
   token-recovering attention follows.
 - `frame_features(tokens) -> [B, t, D]`: one descriptor per frame, what TPC clusters (by default the mean
   over the S streams, as the official HoT).
-- `temporal_attentions(i) -> list[Attention]`: the attention layers of block i that attend over time; TPA
-  asks them to record the attention each frame received.
+- `temporal_attentions(i)`: the attention layers of block i that attend over time (`h2ot.layers.Attention`
+  or `CrossAttention`, batch-major: `[B * streams, t, C]`); TPA asks them to record the attention each frame
+  received.
 
 The hourglass owns everything about which frames survive: it prunes before the blocks of its schedule, adds
 a learned position embedding per stage, and recovers the full-length sequence (or returns the kept frames,
@@ -35,7 +36,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from h2ot.layers import Attention
+from h2ot.layers import Attention, CrossAttention
 
 
 class Backbone(nn.Module):
@@ -74,7 +75,7 @@ class Backbone(nn.Module):
     def frame_features(self, tokens: Tensor) -> Tensor:
         return tokens.mean(dim=2)
 
-    def temporal_attentions(self, index: int) -> list[Attention]:
+    def temporal_attentions(self, index: int) -> list[Attention | CrossAttention]:
         raise NotImplementedError(f"{type(self).__name__} does not expose its temporal attention")
 
     def forward(self, x: Tensor) -> Tensor:
