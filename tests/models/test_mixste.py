@@ -31,17 +31,28 @@ def test_official_tpc_mixste_is_equivalent_on_the_official_kept_frames():
     assert fresh.frames.shape == arrays["kept_index"].shape and (fresh.frames == 13).any(dim=1).all()
 
 
-def test_official_hot_mixste_loads_every_key_and_runs_the_official_architecture():
-    # The golden file holds no kept frames and its TPC choice was decided by random tie-breaking (see above),
-    # so only a fresh choice can be compared: the network is exact (see the two tests above); the frames
-    # differ, which moves the output by a few 1e-3.
-    model, state, arrays = official("hot_mixste")
-    assert {"pos_embed_token", "x_token", "cross_attention.linear_q.weight"} <= set(state)
-    assert sum(p.numel() for p in model.parameters()) == sum(v.numel() for v in state.values())
+# hot_mixste.npz stores no kept frames, and its TPC choice was made by the official run's tie-breaking noise (see
+# above). These are the frames that reproduce each sample's official output, found by collecting the distinct
+# choices of our TPC over 20,000 noise draws; the seeds are draws of our TPC (batch of one) that make them.
+HOT_MIXSTE_KEPT = ((0, 8, 11, 13, 15, 17, 21, 23, 24), (3, 10, 15, 16, 17, 19, 20, 22, 26))
+HOT_MIXSTE_SEEDS = (184, 208)
+
+
+def test_official_hot_mixste_is_equivalent_on_the_frames_of_the_official_run():
+    model, _, arrays = official("hot_mixste")
     with torch.no_grad():
-        out = model.predict(arrays["input"])
-    assert out.poses.shape == arrays["output"].shape
-    assert relative_error(out.poses, arrays["output"]) < 1e-2
+        out = model.predict(arrays["input"], kept=[torch.tensor(HOT_MIXSTE_KEPT)])
+    assert relative_error(out.poses, arrays["output"]) <= 1e-5
+
+
+@pytest.mark.parametrize("sample", [0, 1])
+def test_our_tpc_can_choose_the_frames_of_the_official_run(sample):
+    model, _, arrays = official("hot_mixste")
+    torch.manual_seed(HOT_MIXSTE_SEEDS[sample])
+    with torch.no_grad():
+        out = model.predict(arrays["input"][sample:sample + 1])
+    assert tuple(out.kept[0][0].tolist()) == HOT_MIXSTE_KEPT[sample]
+    assert relative_error(out.poses, arrays["output"][sample:sample + 1]) <= 1e-5
 
 
 def test_checkpoint_wrappers_prefixes_and_files(tmp_path):
