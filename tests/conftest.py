@@ -13,6 +13,12 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 OFFICIAL_MODELS = SHARED / "reference" / "official-models"
 
 
+@pytest.fixture
+def golden():
+    """The loader of the official models' golden vectors (see `load_golden`)."""
+    return load_golden
+
+
 def load_golden(name: str) -> tuple[dict, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """(meta, state_dict, arrays) of ../shared/reference/official-models/<name>.npz; skips when absent."""
     path = OFFICIAL_MODELS / f"{name}.npz"
@@ -23,7 +29,3 @@ def load_golden(name: str) -> tuple[dict, dict[str, torch.Tensor], dict[str, tor
     state = {k[len("state_dict/"):]: torch.from_numpy(z[k]) for k in z.files if k.startswith("state_dict/")}
     arrays = {k: torch.from_numpy(z[k]) for k in z.files if not k.startswith("state_dict/") and k != "meta_json"}
     return meta, state, arrays
-
-
-def relative_error(out: torch.Tensor, ref: torch.Tensor) -> float:
-    return float((out - ref).norm() / ref.norm())

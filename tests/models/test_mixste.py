@@ -1,23 +1,29 @@
 import pytest
 import torch
-from conftest import load_golden, relative_error
 
 import h2ot
 from h2ot.errors import H2OTError
 
 
-def official(name):
-    meta, state, arrays = load_golden(name)
-    return h2ot.from_official(name, state, **meta["config"]), state, arrays
+def relative_error(out, ref):
+    return float((out - ref).norm() / ref.norm())
 
 
-def test_official_mixste_is_equivalent():
+@pytest.fixture
+def official(golden):
+    def load(name):
+        meta, state, arrays = golden(name)
+        return h2ot.from_official(name, state, **meta["config"]), state, arrays
+    return load
+
+
+def test_official_mixste_is_equivalent(official):
     model, _, arrays = official("mixste")
     with torch.no_grad():
         assert relative_error(model(arrays["input"]), arrays["output"]) <= 1e-5
 
 
-def test_official_tpc_mixste_is_equivalent_on_the_official_kept_frames():
+def test_official_tpc_mixste_is_equivalent_on_the_official_kept_frames(official):
     # With random weights every frame's TPC density is 1.0 in float32, so the official choice was made by
     # its tie-breaking noise: replay it.
     model, _, arrays = official("tpc_mixste")
@@ -38,7 +44,7 @@ HOT_MIXSTE_KEPT = ((0, 8, 11, 13, 15, 17, 21, 23, 24), (3, 10, 15, 16, 17, 19, 2
 HOT_MIXSTE_SEEDS = (184, 208)
 
 
-def test_official_hot_mixste_is_equivalent_on_the_frames_of_the_official_run():
+def test_official_hot_mixste_is_equivalent_on_the_frames_of_the_official_run(official):
     model, _, arrays = official("hot_mixste")
     with torch.no_grad():
         out = model.predict(arrays["input"], kept=[torch.tensor(HOT_MIXSTE_KEPT)])
@@ -46,7 +52,7 @@ def test_official_hot_mixste_is_equivalent_on_the_frames_of_the_official_run():
 
 
 @pytest.mark.parametrize("sample", [0, 1])
-def test_our_tpc_can_choose_the_frames_of_the_official_run(sample):
+def test_our_tpc_can_choose_the_frames_of_the_official_run(sample, official):
     model, _, arrays = official("hot_mixste")
     torch.manual_seed(HOT_MIXSTE_SEEDS[sample])
     with torch.no_grad():
@@ -55,8 +61,8 @@ def test_our_tpc_can_choose_the_frames_of_the_official_run(sample):
     assert relative_error(out.poses, arrays["output"][sample:sample + 1]) <= 1e-5
 
 
-def test_checkpoint_wrappers_prefixes_and_files(tmp_path):
-    meta, state, arrays = load_golden("mixste")
+def test_checkpoint_wrappers_prefixes_and_files(tmp_path, golden):
+    meta, state, arrays = golden("mixste")
     wrapped = {"model_pos": {f"module.{k}": v for k, v in state.items()}, "epoch": 3}
     path = tmp_path / "mixste.bin"
     torch.save(wrapped, path)
@@ -69,8 +75,8 @@ def test_checkpoint_wrappers_prefixes_and_files(tmp_path):
         h2ot.from_official("mixste", {key: state}, **meta["config"])
 
 
-def test_wrong_checkpoints_name_the_keys():
-    meta, state, _ = load_golden("mixste")
+def test_wrong_checkpoints_name_the_keys(golden):
+    meta, state, _ = golden("mixste")
     broken = dict(state)
     del broken["Temporal_norm.weight"]
     broken["extra.weight"] = torch.zeros(1)
