@@ -5,12 +5,15 @@ FLOPs are counted by `torch.utils.flop_counter.FlopCounterMode` (matrix products
 = 2 FLOPs), per clip, and per output frame: T frames for seq2seq models, 1 (the centre frame) for seq2frame.
 Latency is the median of `repeat` forward passes after `warmup` passes, in eval mode, without gradients.
 Peak memory is the weights plus the most memory the forward pass held above what was held before it: on CUDA
-from the allocator's statistics, on a Linux CPU from the process's peak resident size (reset before each pass).
+from the allocator's statistics, on a Linux CPU from the peak resident size of a fresh process running one pass.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
+import multiprocessing
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -84,30 +87,62 @@ def _proc_status_kb(field: str) -> int | None:
     return None
 
 
-def peak_memory_mb(model: torch.nn.Module, x: torch.Tensor) -> float | None:
-    """Weights plus the peak extra memory of one forward pass (None where it cannot be measured)."""
-    weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
-    gc.collect()
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return libc if libc is not None and hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def _return_freed_memory_to_the_system() -> None:
+    """Make the resident size follow the live tensors: glibc otherwise keeps freed blocks (and raises its mmap
+    threshold after each large free), so a pass that reuses them would look free."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD: large blocks always mmap'd, given back on free
+        libc.malloc_trim(0)
+
+
+def _forward_growth_kb(model: torch.nn.Module, x: torch.Tensor) -> int | None:
+    """In a fresh process: how far one forward pass raises the resident size above where it started (kB). A first
+    pass loads the code the pass needs; the second is measured."""
+    _return_freed_memory_to_the_system()
     with torch.no_grad():
-        if x.device.type == "cuda":
-            torch.cuda.synchronize(x.device)
-            before = torch.cuda.memory_allocated(x.device)
-            torch.cuda.reset_peak_memory_stats(x.device)
+        model(x)
+    _return_freed_memory_to_the_system()
+    before = _proc_status_kb("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets the peak resident size (VmHWM)
+    except OSError:
+        return None
+    with torch.no_grad():
+        model(x)
+    peak = _proc_status_kb("VmHWM")
+    return None if before is None or peak is None else max(peak - before, 0)
+
+
+def peak_memory_mb(model: torch.nn.Module, x: torch.Tensor) -> float | None:
+    """Weights plus the peak extra memory of one forward pass (None where it cannot be measured).
+
+    On a CPU the pass runs in a freshly spawned process, so that neither earlier passes nor the allocator
+    settings this needs touch the timings of the caller."""
+    weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+    if x.device.type == "cuda":
+        gc.collect()
+        torch.cuda.synchronize(x.device)
+        before = torch.cuda.memory_allocated(x.device)
+        torch.cuda.reset_peak_memory_stats(x.device)
+        with torch.no_grad():
             model(x)
-            torch.cuda.synchronize(x.device)
-            extra = torch.cuda.max_memory_allocated(x.device) - before
-        else:
-            before = _proc_status_kb("VmRSS")
-            try:
-                Path("/proc/self/clear_refs").write_text("5")  # resets the peak resident size (VmHWM)
-            except OSError:
-                return None
-            model(x)
-            peak = _proc_status_kb("VmHWM")
-            if before is None or peak is None:
-                return None
-            extra = max(peak - before, 0) * 1024
-    return (weights + extra) / 2**20
+        torch.cuda.synchronize(x.device)
+        return (weights + torch.cuda.max_memory_allocated(x.device) - before) / 2**20
+    if not Path("/proc/self/clear_refs").exists():
+        return None
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        growth = pool.apply(_forward_growth_kb, (model, x))
+    return None if growth is None else (weights + growth * 1024) / 2**20
 
 
 def matmul_gflops(device: torch.device, size: int = 2048, repeat: int = 5) -> float:
