@@ -82,8 +82,11 @@ class HourglassModel(nn.Module):
     def centre(self) -> int:
         return (self.frames - 1) // 2
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.predict(x).poses
+    def forward(self, x: Tensor, detailed: bool = False) -> Tensor | HourglassOutput:
+        """The poses; with `detailed`, the whole `HourglassOutput` (for training wrappers such as DDP, which
+        must see the forward call)."""
+        output = self.predict(x)
+        return output if detailed else output.poses
 
     def predict(self, x: Tensor, kept: Sequence[Tensor] | None = None) -> HourglassOutput:
         """Lift `x` `[B, T, J, C_in]`. `kept`, when given, replays the frames an earlier call kept (its

@@ -1,0 +1,61 @@
+"""Experiment configs: one YAML file per experiment, with `key.sub=value` overrides from the command line.
+
+    name: mixste-small                # the run folder's default name
+    model: {preset: mixste, frames: 81, dim: 128, ..., hourglass: {...}}    # a preset and its overrides
+    data: {source: ../shared/data/bandai-namco, fps: 30, ...}               # see h2ot.data.sources
+    train: {epochs: 10, batch_size: 32, ...}                                 # see TrainSettings
+    eval: {flip_test: true, reuse_kept: true, batch_size: 64}
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from h2ot.errors import H2OTError
+
+SECTIONS = ("name", "model", "data", "train", "eval")
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise H2OTError(f"no config file at {path}")
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise H2OTError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(config, dict):
+        raise H2OTError(f"{path} must hold a mapping with the sections {', '.join(SECTIONS)}")
+    return apply_overrides(config, overrides)
+
+
+def apply_overrides(config: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`train.epochs=3`, `model.hourglass=null`, `model.hourglass.schedule=[[1, 41]]`: values are YAML."""
+    config = copy.deepcopy(config)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise H2OTError(f"an override must look like section.key=value, got {item!r}")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise H2OTError(f"the value of override {item!r} is not valid YAML") from error
+        node = config
+        *parents, leaf = key.split(".")
+        for part in parents:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise H2OTError(f"override {item!r}: {part!r} is not a section")
+            node = child
+        node[leaf] = value
+    unknown = sorted(set(config) - set(SECTIONS))
+    if unknown:
+        raise H2OTError(f"unknown config section {', '.join(map(repr, unknown))}: the sections are "
+                        f"{', '.join(SECTIONS)}")
+    return config
