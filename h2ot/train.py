@@ -217,7 +217,9 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
                 batches = min(batches, settings.max_batches)
             skip = start_batch if epoch == start_epoch else 0
             loader = DataLoader(Subset(train_set, order[skip * settings.batch_size: batches * settings.batch_size]),
-                                batch_size=settings.batch_size, num_workers=settings.workers)
+                                batch_size=settings.batch_size, num_workers=settings.workers,
+                                # its own generator: creating the loader must not draw from the global one
+                                generator=torch.Generator().manual_seed(settings.seed + epoch))
             trained.train()
             started, total, count = time.time(), 0.0, 0
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", initial=skip, total=batches,
@@ -235,7 +237,7 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
                 if settings.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
                 optimizer.step()
-                total, count = total + float(loss), count + 1
+                total, count = total + loss.item(), count + 1
                 bar.set_postfix(loss=f"{total / count:.4f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
                 if interrupt.requested:
                     if ddp.main:

@@ -1,0 +1,109 @@
+"""Training end to end on a few real CMU clips with a tiny model: run folder, resume, Ctrl-C, DDP."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+import h2ot.train as train_module
+from h2ot.checkpoint import load_checkpoint
+from h2ot.errors import H2OTError
+from h2ot.train import train
+
+CMU = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cmu-sample"
+pytestmark = pytest.mark.skipif(not CMU.exists(), reason=f"the CMU sample is not at {CMU}")
+
+
+def tiny_config(**train):
+    return {
+        "name": "tiny",
+        "model": {"preset": "mixste", "frames": 9, "dim": 16, "mlp_hidden": 32, "depth": 2, "num_heads": 2,
+                  "hourglass": {"pruner": "tpc", "recoverer": "tra", "schedule": [[1, 5]]}},
+        "data": {"source": str(CMU), "fps": 30, "train_views": 1, "noise": True, "seed": 0, "max_clips": 3},
+        "train": {"epochs": 2, "batch_size": 8, "max_batches": 3, "lr": 1e-3, "seed": 0, **train},
+        "eval": {"batch_size": 64},
+    }
+
+
+def weights(path):
+    model, _ = load_checkpoint(path)
+    return model.state_dict()
+
+
+def test_a_run_folder_holds_config_log_and_checkpoints(tmp_path):
+    config = tiny_config()
+    best = train(config, tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    assert sorted(p.name for p in run.iterdir()) == ["best.pt", "config.yaml", "last.pt", "log.jsonl"]
+    assert yaml.safe_load((run / "config.yaml").read_text()) == config
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [1, 2]
+    assert all(r["val_mpjpe_mm"] > 0 and r["loss"] > 0 for r in log)
+    model, payload = load_checkpoint(best)
+    assert payload["data"]["source"] == str(CMU) and payload["model_config"]["frames"] == 9
+    assert "normalisation" in payload
+    assert model(torch.zeros(1, 9, 17, 2)).shape == (1, 9, 17, 3)
+    with pytest.raises(H2OTError, match="already holds a run"):
+        train(config, run, progress=False)
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight = train(tiny_config(validate=False), tmp_path / "straight", progress=False)
+    train(tiny_config(validate=False, epochs=1), tmp_path / "killed", progress=False)
+    resumed = train(tiny_config(validate=False), tmp_path / "killed", resume=True, progress=False)
+    for key, value in weights(straight).items():
+        torch.testing.assert_close(weights(resumed)[key], value, rtol=0, atol=0)
+
+
+def test_ctrl_c_saves_the_current_batch_and_resume_finishes(tmp_path, monkeypatch):
+    class InterruptAfterTwoBatches(train_module._Interrupt):
+        checks = 0
+
+        @property
+        def requested(self):
+            type(self).checks += 1
+            return type(self).checks == 2
+
+        @requested.setter
+        def requested(self, value):
+            pass
+
+    straight = train(tiny_config(validate=False), tmp_path / "straight", progress=False)
+    monkeypatch.setattr(train_module, "_Interrupt", InterruptAfterTwoBatches)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(validate=False), tmp_path / "run", progress=False)
+    saved = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    assert (saved["epoch"], saved["batch"]) == (0, 2)
+    resumed = train(tiny_config(validate=False), tmp_path / "run", resume=True, progress=False)
+    for key, value in weights(straight).items():
+        torch.testing.assert_close(weights(resumed)[key], value, rtol=0, atol=0)
+
+
+def test_bad_train_settings_are_named(tmp_path):
+    with pytest.raises(H2OTError, match="no setting 'epoch'"):
+        train(dict(tiny_config(), train={"epoch": 3}), tmp_path / "a", progress=False)
+    with pytest.raises(H2OTError, match="unknown loss"):
+        train(dict(tiny_config(), train={"loss": "l1"}), tmp_path / "b", progress=False)
+    with pytest.raises(H2OTError, match="nothing to resume"):
+        train(tiny_config(), tmp_path / "c", resume=True, progress=False)
+
+
+def test_two_processes_train_with_ddp_on_gloo(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump(tiny_config(epochs=1)))
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [str(torchrun), "--standalone", "--nproc_per_node=2", "-m", "h2ot.cli", "train", "--config", str(config),
+         "--out", str(tmp_path / "run"), "--no-progress", "--device", "cpu"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert log[0]["world_size"] == 2
+    assert log[0]["clips"] == 2 * 3 * 8  # both processes ran their three batches of 8
+    assert (tmp_path / "run" / "best.pt").is_file()
