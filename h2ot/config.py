@@ -15,7 +15,10 @@ from typing import Any
 
 import yaml
 
+from h2ot.checkpoint import load_checkpoint
 from h2ot.errors import H2OTError
+from h2ot.hourglass.hourglass import HourglassModel
+from h2ot.models.registry import build_model, resolve_config
 
 SECTIONS = ("name", "model", "data", "train", "eval")
 
@@ -59,3 +62,25 @@ def apply_overrides(config: dict[str, Any], overrides: list[str] | tuple[str, ..
         raise H2OTError(f"unknown config section {', '.join(map(repr, unknown))}: the sections are "
                         f"{', '.join(SECTIONS)}")
     return config
+
+
+def model_config_of(config: dict[str, Any]) -> dict[str, Any]:
+    """The full model config of an experiment config's `model` section (a preset and its overrides)."""
+    model = dict(config.get("model") or {})
+    preset = model.pop("preset", None)
+    if preset is None:
+        raise H2OTError("the model section needs a 'preset' (see h2ot.list_models()) and its overrides")
+    return resolve_config(preset, **model)
+
+
+def load_model(spec: str, **overrides: Any) -> HourglassModel:
+    """A model from a preset name, an experiment config (.yaml: its model section) or an h2ot checkpoint
+    (.pt / .pth: with its weights). `overrides` (e.g. frames) apply to presets and configs."""
+    if spec.endswith((".yaml", ".yml")):
+        model = dict(load_config(spec).get("model") or {}, **overrides)
+        return build_model(model_config_of({"model": model}))
+    if spec.endswith((".pt", ".pth")):
+        if overrides:
+            raise H2OTError(f"{spec}: a checkpoint's model cannot be changed ({', '.join(overrides)} given)")
+        return load_checkpoint(spec)[0]
+    return build_model(resolve_config(spec, **overrides))

@@ -31,12 +31,13 @@ from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from h2ot.checkpoint import read_checkpoint, save_checkpoint, unwrap
+from h2ot.config import model_config_of
 from h2ot.data.clips import ClipDataset
 from h2ot.data.sources import DataSpec, load_split
 from h2ot.errors import H2OTError
 from h2ot.evaluate import evaluate
 from h2ot.losses import make_loss
-from h2ot.models.registry import build_model, resolve_config
+from h2ot.models.registry import build_model
 
 NORMALISATION = {
     "joints": "Human3.6M 17 (h2ot.skeleton.JOINT_NAMES)",
@@ -79,14 +80,6 @@ class TrainSettings:
             raise H2OTError("train.epochs and train.batch_size must be at least 1")
         make_loss(settings.loss)
         return settings
-
-
-def model_config_of(config: dict[str, Any]) -> dict[str, Any]:
-    model = dict(config.get("model") or {})
-    preset = model.pop("preset", None)
-    if preset is None:
-        raise H2OTError("the model section needs a 'preset' (see h2ot.list_models()) and its overrides")
-    return resolve_config(preset, **model)
 
 
 class _Distributed:

@@ -36,3 +36,21 @@ def test_bad_files_are_named(tmp_path):
     bad.write_text("- a list\n")
     with pytest.raises(H2OTError, match="must hold a mapping"):
         load_config(bad)
+
+
+def test_load_model_from_a_preset_a_config_or_a_checkpoint(tmp_path):
+    from h2ot.checkpoint import save_checkpoint
+    from h2ot.config import load_model, model_config_of
+
+    config = tmp_path / "x.yaml"
+    config.write_text("model: {preset: mixste, frames: 27, dim: 16, mlp_hidden: 32, depth: 2, num_heads: 2}\n")
+    from_config = load_model(str(config))
+    assert from_config.frames == 27 and from_config.backbone.dim == 16
+    assert load_model(str(config), frames=9).frames == 9
+    assert load_model("hot-mixste", frames=81).schedule.to_list() == [[3, 27]]
+    path = save_checkpoint(tmp_path / "m.pt", from_config,
+                           model_config_of({"model": {"preset": "mixste", "frames": 27, "dim": 16, "mlp_hidden": 32,
+                                                      "depth": 2, "num_heads": 2}}))
+    assert load_model(str(path)).state_dict().keys() == from_config.state_dict().keys()
+    with pytest.raises(H2OTError, match="cannot be changed"):
+        load_model(str(path), frames=9)

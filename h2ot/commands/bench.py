@@ -8,8 +8,9 @@ import json
 import torch
 
 from h2ot.bench import bench_model, matmul_gflops
+from h2ot.config import load_model
 from h2ot.errors import H2OTError
-from h2ot.models import create_model, list_models
+from h2ot.models import list_models
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "bench", help="measure params, FLOPs, latency and memory of models side by side",
         description="Measure models side by side in one run; ratios are against the first model. FLOPs: "
                     "1 multiply-add = 2 FLOPs, counted by torch.utils.flop_counter.")
-    parser.add_argument("models", nargs="+", metavar="MODEL", help=f"presets: {', '.join(list_models())}")
+    parser.add_argument("models", nargs="+", metavar="MODEL",
+                        help=f"a preset ({', '.join(list_models())}), an experiment config (.yaml) or an h2ot "
+                             "checkpoint (.pt)")
     parser.add_argument("--frames", type=int, help="clip length (default: each preset's own)")
     parser.add_argument("--batch", type=int, default=1, help="clips per forward pass (default 1)")
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's default)")
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = {"frames": args.frames} if args.frames else {}
     records = []
     for name in args.models:
-        model = create_model(name, **overrides)
+        model = load_model(name, **overrides)
         records.append(bench_model(name, model, args.batch, args.device, repeat=args.repeat).as_dict())
         del model
     machine = matmul_gflops(torch.device(args.device))
