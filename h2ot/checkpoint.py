@@ -65,6 +65,18 @@ def load_checkpoint(path: str | Path) -> tuple[HourglassModel, dict[str, Any]]:
     return model.eval(), payload
 
 
+TRAINING_STATE = ("optimizer", "schedule", "rng", "batch")
+
+
+def save_for_release(source: str | Path, target: str | Path) -> Path:
+    """A copy of checkpoint `source` without the training state (optimiser, schedule, random state): what a
+    user needs to run and evaluate the model, a third of the size. `source` is left as it is."""
+    if Path(source).resolve() == Path(target).resolve():
+        raise H2OTError(f"{target}: write the release copy to another file than its source")
+    payload = read_checkpoint(source)
+    return save_atomically({k: v for k, v in payload.items() if k not in TRAINING_STATE}, target)
+
+
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     """The model inside a DistributedDataParallel (or DataParallel) wrapper."""
     return getattr(model, "module", model)

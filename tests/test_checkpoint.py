@@ -27,3 +27,18 @@ def test_foreign_and_corrupt_files_are_refused(tmp_path):
     corrupt.write_bytes(b"\x00" * 10)
     with pytest.raises(H2OTError, match="not a readable"):
         load_checkpoint(corrupt)
+
+
+def test_release_copy_drops_the_training_state(tmp_path):
+    from h2ot.checkpoint import save_for_release
+
+    config = h2ot.resolve_config("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2)
+    model = h2ot.build_model(config).eval()
+    source = save_checkpoint(tmp_path / "last.pt", model, config, optimizer={"state": {}}, rng=torch.zeros(3),
+                             epoch=2, data={"fps": 30})
+    release = save_for_release(source, tmp_path / "model.pt")
+    _, payload = load_checkpoint(release)
+    assert "optimizer" not in payload and "rng" not in payload and payload["epoch"] == 2
+    assert "optimizer" in torch.load(source, weights_only=True)
+    with pytest.raises(H2OTError, match="another file"):
+        save_for_release(source, source)
