@@ -17,7 +17,7 @@ import torch
 
 from h2ot.errors import H2OTError
 from h2ot.hourglass.hourglass import HourglassModel
-from h2ot.models.official import load_exactly
+from h2ot.models.official import load_exactly, load_file
 from h2ot.models.registry import build_model
 
 FORMAT = "h2ot-checkpoint/1"
@@ -47,13 +47,7 @@ def save_checkpoint(path: str | Path, model: HourglassModel, model_config: dict[
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise H2OTError(f"no checkpoint file at {path}")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for corrupt or foreign files
-        raise H2OTError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__})") from error
+    payload = load_file(path)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise H2OTError(f"{path} is not an h2ot checkpoint (no '{FORMAT}' format tag); for official weights use "
                         "h2ot.from_official")

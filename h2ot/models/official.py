@@ -60,18 +60,24 @@ def official_config_names(name: str) -> list[str]:
     return list(inspect.signature(OFFICIAL[name].build).parameters)
 
 
+def load_file(path: str | Path) -> object:
+    """`torch.load` of a checkpoint file on the CPU with `weights_only=True`, failing with one sentence."""
+    path = Path(path)
+    if not path.is_file():
+        raise H2OTError(f"no checkpoint file at {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for corrupt or foreign files
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        raise H2OTError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__}: {first_line})") \
+            from error
+
+
 def read_state_dict(checkpoint: str | Path | Mapping[str, Tensor]) -> dict[str, Tensor]:
     """A flat state_dict from a mapping or a file (read with weights_only=True), unwrapped, without
     `module.` prefixes."""
     if isinstance(checkpoint, (str, Path)):
-        path = Path(checkpoint)
-        if not path.is_file():
-            raise H2OTError(f"no checkpoint file at {path}")
-        try:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:  # torch raises many types for corrupt or foreign files
-            raise H2OTError(f"{path} is not a readable PyTorch checkpoint ({type(error).__name__}: "
-                            f"{str(error).splitlines()[0] if str(error) else ''})") from error
+        checkpoint = load_file(checkpoint)
     if not isinstance(checkpoint, Mapping):
         raise H2OTError(f"a checkpoint must hold a state_dict (a mapping of names to tensors), got "
                         f"{type(checkpoint).__name__}")

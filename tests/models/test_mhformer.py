@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
 import torch
+from golden_vectors import load_golden
 
 import h2ot.models.mhformer  # noqa: F401  (registers the backbone, presets and official models)
 from h2ot.bench import count_flops
@@ -16,30 +13,19 @@ from h2ot.models.mhformer import official_key_map
 from h2ot.models.official import from_official
 from h2ot.models.registry import build_model, create_model
 
-GOLDEN = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "official-models"
 TINY = {"backbone": "mhformer", "frames": 27, "dim": 16, "mlp_hidden": 24, "num_heads": 2, "encoder_depth": 1,
         "drop": 0.0, "drop_path": 0.0}
 SCHEDULE = [[1, 13], [2, 5]]
 
 
-def _golden(name: str):
-    path = GOLDEN / f"{name}.npz"
-    if not path.is_file():
-        pytest.skip(f"no golden file at {path} (the shared reference folder is not next to the repository)")
-    z = np.load(path)
-    meta = json.loads(bytes(z["meta_json"]))
-    state = {k[len("state_dict/"):]: torch.from_numpy(z[k]) for k in z.files if k.startswith("state_dict/")}
-    return z, meta, state
-
-
 @pytest.mark.parametrize("name", ["mhformer", "tpc_mhformer"])
 def test_official_golden(name: str) -> None:
-    z, meta, state = _golden(name)
+    meta, state, z = load_golden(name)
     model = from_official(name, state, **meta["config"])
-    kept = [torch.from_numpy(z["kept_index"])] if "kept_index" in z.files else None
+    kept = [z["kept_index"]] if "kept_index" in z else None
     with torch.no_grad():
-        out = model.predict(torch.from_numpy(z["input"]), kept=kept)
-    ref = torch.from_numpy(z["output"])
+        out = model.predict(z["input"], kept=kept)
+    ref = z["output"]
     assert out.poses.shape == ref.shape
     assert ((out.poses - ref).norm() / ref.norm()).item() <= 1e-5
     if kept is not None:

@@ -1,12 +1,9 @@
 import pytest
 import torch
+from golden_vectors import relative_error
 
 import h2ot
 from h2ot.errors import H2OTError
-
-
-def relative_error(out, ref):
-    return float((out - ref).norm() / ref.norm())
 
 
 @pytest.fixture

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
 import torch
+from golden_vectors import load_golden, relative_error
 
 import h2ot.models.motionagformer  # noqa: F401  (registers the backbone, presets and official models)
 from h2ot.errors import H2OTError
@@ -17,27 +14,11 @@ from h2ot.models.motionagformer import MotionAGFormer
 from h2ot.models.official import from_official, official_config_names
 from h2ot.models.registry import build_model, create_model
 
-GOLDEN = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "official-models"
-
 # hot_motionagformer.npz has no kept_index. The frames its official TPC kept were recovered by enumerating TPC's
 # tie-breaks (20,000 draws of its 1e-6 noise on our features: 62 and 57 distinct sets for the two samples) and
 # keeping, per sample, the set that reproduces that sample's output (to ~1.2e-7; every other set misses by more
 # than 1e-2). Replaying them checks everything after the selection: the 9-frame layers, pos_embed_token, TRA.
 HOT_KEPT = [[0, 7, 9, 10, 11, 12, 16, 19, 22], [1, 4, 6, 12, 16, 17, 20, 23, 24]]
-
-
-def load_golden(name: str) -> tuple[dict, dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
-    path = GOLDEN / f"{name}.npz"
-    if not path.is_file():
-        pytest.skip(f"golden file {path} is absent (it lives in ../shared next to the repository)")
-    z = np.load(path)
-    meta = json.loads(bytes(z["meta_json"]))
-    state = {k[len("state_dict/"):]: torch.from_numpy(z[k]) for k in z.files if k.startswith("state_dict/")}
-    return meta, state, torch.from_numpy(z["input"]), torch.from_numpy(z["output"])
-
-
-def relative_error(out: torch.Tensor, ref: torch.Tensor) -> float:
-    return float((out - ref).norm() / ref.norm())
 
 
 @pytest.mark.parametrize("name", ["motionagformer", "hot_motionagformer"])
@@ -47,14 +28,16 @@ def test_official_config_names(name: str) -> None:
 
 
 def test_golden_motionagformer() -> None:
-    meta, state, x, ref = load_golden("motionagformer")
+    meta, state, arrays = load_golden("motionagformer")
+    x, ref = arrays["input"], arrays["output"]
     model = from_official("motionagformer", state, **meta["config"])
     with torch.no_grad():
         assert relative_error(model(x), ref) <= 1e-5
 
 
 def test_golden_hot_motionagformer() -> None:
-    meta, state, x, ref = load_golden("hot_motionagformer")
+    meta, state, arrays = load_golden("hot_motionagformer")
+    x, ref = arrays["input"], arrays["output"]
     model = from_official("hot_motionagformer", state, **meta["config"])  # fails unless every key is used
     kept = torch.tensor(HOT_KEPT)
     with torch.no_grad():
@@ -65,7 +48,8 @@ def test_golden_hot_motionagformer() -> None:
 
 def test_hot_kept_frames_are_a_tpc_choice() -> None:
     """The replayed frames are among those our TPC picks on the golden input, for some draw of its noise."""
-    meta, state, x, _ = load_golden("hot_motionagformer")
+    meta, state, arrays = load_golden("hot_motionagformer")
+    x, _ = arrays["input"], arrays["output"]
     model = from_official("hot_motionagformer", state, **meta["config"])
     backbone, layer_index = model.backbone, meta["config"]["layer_index"]
     with torch.no_grad():

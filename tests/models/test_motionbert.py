@@ -3,12 +3,9 @@ recoverer through the hourglass, bad configs."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
 import torch
+from golden_vectors import load_golden, relative_error
 
 import h2ot.models.motionbert  # noqa: F401  (registers the backbone, presets and official models)
 from h2ot.bench import count_flops
@@ -17,7 +14,6 @@ from h2ot.models.motionbert import official_hot_motionbert, official_motionbert
 from h2ot.models.official import from_official, official_config_names
 from h2ot.models.registry import build_model, create_model
 
-GOLDEN = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "official-models"
 TINY = {"backbone": "motionbert", "frames": 12, "dim": 16, "mlp_hidden": 24, "dim_rep": 8, "depth": 3,
         "num_heads": 2, "num_joints": 5}
 SCHEDULE = [[1, 7], [2, 4]]
@@ -28,22 +24,6 @@ SCHEDULE = [[1, 7], [2, 4]]
 # comparing each choice's output with the golden one: exactly one choice per clip matches (1.4e-7), the next best
 # is 4.6e-3 off (a fresh TPC choice lands on exactly these frames in about 1 draw in 70).
 HOT_KEPT = [[7, 8, 10, 11, 14, 15, 17, 20, 23], [1, 3, 4, 6, 7, 12, 17, 20, 25]]
-
-
-def load_golden(name: str) -> tuple[dict, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    """(meta, official state_dict, other arrays) of a golden file; skips when ../shared is absent."""
-    path = GOLDEN / f"{name}.npz"
-    if not path.is_file():
-        pytest.skip(f"no golden file at {path} (the shared reference folder is not next to the repository)")
-    z = np.load(path)
-    meta = json.loads(bytes(z["meta_json"]))
-    state = {k[len("state_dict/"):]: torch.from_numpy(z[k]) for k in z.files if k.startswith("state_dict/")}
-    arrays = {k: torch.from_numpy(z[k]) for k in z.files if not k.startswith("state_dict/") and k != "meta_json"}
-    return meta, state, arrays
-
-
-def relative_error(out: torch.Tensor, ref: torch.Tensor) -> float:
-    return float((out - ref).norm() / ref.norm())
 
 
 def _official(name: str):
