@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from h2ot.data.augment import flip
 from h2ot.data.clips import ClipDataset
@@ -30,8 +31,6 @@ def predict_sequences(model: HourglassModel, sequences: SequenceOf[Sequence], ba
                       progress: bool = False) -> list[np.ndarray]:
     """3D poses `[T, 17, 3]` for every frame of every sequence. `reuse_kept`: the flipped copy of a clip keeps
     the frames the unflipped copy kept (seq2frame models), as the official test loop does."""
-    from tqdm import tqdm
-
     model.eval().to(device)
     channels = model.backbone.in_channels
     clips = ClipDataset(sequences, model.frames, mode=model.pipeline, train=False)

@@ -66,7 +66,7 @@ class MixSTE(Backbone):
 
 
 def official_key_map(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Official MixSTE / HoT-MixSTE / TPC-MixSTE keys to ours (backbone part and hourglass part)."""
+    """Official MixSTE keys to ours (the HoT parts: `official.split_hourglass_keys`)."""
     renames = {
         "Spatial_patch_to_embedding.": "backbone.joint_embed.",
         "STEblocks.": "backbone.spatial_blocks.",
@@ -75,7 +75,6 @@ def official_key_map(state: dict[str, Tensor]) -> dict[str, Tensor]:
         "Temporal_norm.": "backbone.temporal_norm.",
         "head.0.": "backbone.head_norm.",
         "head.1.": "backbone.head_linear.",
-        "cross_attention.": "recoverer.cross_attention.",
     }
     converted = {}
     for key, value in state.items():
@@ -83,10 +82,6 @@ def official_key_map(state: dict[str, Tensor]) -> dict[str, Tensor]:
             converted["backbone.spatial_pos"] = value[:, None]
         elif key == "Temporal_pos_embed":
             converted["backbone.temporal_pos"] = value
-        elif key == "pos_embed_token":
-            converted["stage_embeddings.0"] = value[:, :, None]
-        elif key == "x_token":
-            converted["recoverer.queries"] = value
         else:
             prefix = next((p for p in renames if key.startswith(p)), None)
             converted[renames[prefix] + key[len(prefix):] if prefix else key] = value

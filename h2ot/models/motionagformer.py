@@ -156,22 +156,16 @@ def _check_settings(frames: int, dim: int, n_layers: int, num_heads: int, neighb
 
 
 def official_key_map(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Official MotionAGFormer / HoT-MotionAGFormer keys to ours (backbone part and hourglass part)."""
-    renames = {"rep_logit.fc.": "backbone.rep_logit.", "head.": "backbone.head_linear.",
-               "cross_attention.": "recoverer.cross_attention."}
+    """Official MotionAGFormer keys to ours (the HoT parts: `official.split_hourglass_keys`)."""
+    renames = {"rep_logit.fc.": "backbone.rep_logit.", "head.": "backbone.head_linear."}
     converted = {}
     for key, value in state.items():
-        if key == "pos_embed_token":
-            converted["stage_embeddings.0"] = value[:, :, None]
-        elif key == "x_token":
-            converted["recoverer.queries"] = value
+        prefix = next((p for p in renames if key.startswith(p)), None)
+        if prefix:
+            converted[renames[prefix] + key[len(prefix):]] = value
         else:
-            prefix = next((p for p in renames if key.startswith(p)), None)
-            if prefix:
-                converted[renames[prefix] + key[len(prefix):]] = value
-            else:
-                key = key.replace(".mixer.U.", ".mixer.linear_self.").replace(".mixer.V.", ".mixer.linear_neighbours.")
-                converted["backbone." + key] = value
+            key = key.replace(".mixer.U.", ".mixer.linear_self.").replace(".mixer.V.", ".mixer.linear_neighbours.")
+            converted["backbone." + key] = value
     return converted
 
 

@@ -140,16 +140,10 @@ def _check_settings(frames: int, dim: int, mlp_hidden: int, dim_rep: int, depth:
 
 
 def official_key_map(state: dict[str, Tensor]) -> dict[str, Tensor]:
-    """Official DSTformer / HoT-MotionBERT keys to ours (backbone part and hourglass part)."""
+    """Official DSTformer keys to ours (the HoT parts: `official.split_hourglass_keys`)."""
     converted = {}
     for key, value in state.items():
-        if key == "pos_embed_token":
-            converted["stage_embeddings.0"] = value[:, :, None]
-        elif key == "x_token":
-            converted["recoverer.queries"] = value
-        elif key.startswith("cross_attention."):
-            converted["recoverer." + key] = value
-        elif key.startswith("head."):
+        if key.startswith("head."):
             converted["backbone.head_linear." + key[len("head."):]] = value
         else:
             converted["backbone." + key] = value

@@ -2,7 +2,8 @@
 loaded into h2ot models.
 
 Each backbone module registers, per official model file, a builder (official config names -> our model) and
-a key converter (official state_dict keys -> ours), the way timm pairs a model with a checkpoint filter."""
+a converter of its backbone's keys (official -> ours), the way timm pairs a model with a checkpoint filter. The
+parts HoT adds (stage position embedding, TRA) have the same names on every backbone and are converted here."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ WRAPPER_KEYS = ("model_pos", "model", "state_dict")
 @dataclass(frozen=True)
 class OfficialModel:
     build: Callable[..., HourglassModel]  # keyword arguments: the official config names, with defaults
-    convert_keys: Callable[[dict[str, Tensor]], dict[str, Tensor]]
+    convert_keys: Callable[[dict[str, Tensor]], dict[str, Tensor]]  # the backbone's official keys -> ours
 
 
 OFFICIAL: dict[str, OfficialModel] = {}
@@ -50,10 +51,28 @@ def from_official(name: str, checkpoint: str | Path | Mapping[str, Tensor], **co
     if unknown:
         raise H2OTError(f"{name} has no official setting {', '.join(map(repr, unknown))}; its settings are "
                         f"{', '.join(accepted)}")
-    state = spec.convert_keys(read_state_dict(checkpoint))
+    backbone_state, hourglass_state = split_hourglass_keys(read_state_dict(checkpoint))
+    state = {**spec.convert_keys(backbone_state), **hourglass_state}
     model = spec.build(**config)
     load_exactly(model, state, f"the {name} checkpoint")
     return model.eval()
+
+
+def split_hourglass_keys(state: dict[str, Tensor]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """(the backbone's entries, the hourglass's entries in our names). Every official HoT model adds the same
+    parts to its backbone under the same names: `pos_embed_token` (the stage's position embedding), `x_token`
+    (TRA's queries) and `cross_attention.*` (TRA's attention)."""
+    backbone, hourglass = {}, {}
+    for key, value in state.items():
+        if key == "pos_embed_token":
+            hourglass["stage_embeddings.0"] = value[:, :, None]
+        elif key == "x_token":
+            hourglass["recoverer.queries"] = value
+        elif key.startswith("cross_attention."):
+            hourglass["recoverer." + key] = value
+        else:
+            backbone[key] = value
+    return backbone, hourglass
 
 
 def official_config_names(name: str) -> list[str]:
