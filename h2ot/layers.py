@@ -65,61 +65,60 @@ def attend(q: Tensor, k: Tensor, v: Tensor, dropout: float = 0.0, record: bool =
     return probs @ v, received
 
 
-class Attention(nn.Module):
-    """Multi-head self-attention over [N, L, C]."""
+class _MultiHead(nn.Module):
+    """What self- and cross-attention share: the heads, the output projection, dropout, and recording the
+    attention each key received (for the attention-based pruner)."""
 
-    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True, attn_drop: float = 0.0,
-                 proj_drop: float = 0.0):
+    def __init__(self, dim: int, num_heads: int, attn_drop: float, proj_drop: float):
         super().__init__()
         if dim % num_heads:
             raise ValueError(f"attention dim {dim} is not divisible by {num_heads} heads")
         self.num_heads = num_heads
         self.attn_drop = attn_drop
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
         self.record_received = False
         self.received: Tensor | None = None
 
-    def forward(self, x: Tensor) -> Tensor:
-        n, length, dim = x.shape
-        qkv = self.qkv(x).view(n, length, 3, self.num_heads, dim // self.num_heads).permute(2, 0, 3, 1, 4)
-        dropout = self.attn_drop if self.training else 0.0
-        out, received = attend(qkv[0], qkv[1], qkv[2], dropout, self.record_received)
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """[N, heads, L, d] queries, keys, values -> the projected output [N, Lq, C]."""
+        out, received = attend(q, k, v, self.attn_drop if self.training else 0.0, self.record_received)
         if self.record_received:
             self.received = received
         return self.proj_drop(self.proj(_merge_heads(out)))
 
 
-class CrossAttention(nn.Module):
-    """Multi-head attention from queries [N or 1, Lq, C] to keys [N, Lk, C] and values (the keys' sequence unless
-    given), with separate q, k, v linears. Records the attention received like `Attention`."""
+class Attention(_MultiHead):
+    """Multi-head self-attention over [N, L, C]."""
 
     def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True, attn_drop: float = 0.0,
                  proj_drop: float = 0.0):
-        super().__init__()
-        if dim % num_heads:
-            raise ValueError(f"attention dim {dim} is not divisible by {num_heads} heads")
-        self.num_heads = num_heads
-        self.attn_drop = attn_drop
+        super().__init__(dim, num_heads, attn_drop, proj_drop)
+        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, length, dim = x.shape
+        qkv = self.qkv(x).view(n, length, 3, self.num_heads, dim // self.num_heads).permute(2, 0, 3, 1, 4)
+        return self._attend(qkv[0], qkv[1], qkv[2])
+
+
+class CrossAttention(_MultiHead):
+    """Multi-head attention from queries [N or 1, Lq, C] to keys [N, Lk, C] and values (the keys' sequence unless
+    given), with separate q, k, v linears."""
+
+    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True, attn_drop: float = 0.0,
+                 proj_drop: float = 0.0):
+        super().__init__(dim, num_heads, attn_drop, proj_drop)
         self.linear_q = nn.Linear(dim, dim, bias=qkv_bias)
         self.linear_k = nn.Linear(dim, dim, bias=qkv_bias)
         self.linear_v = nn.Linear(dim, dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(proj_drop)
-        self.record_received = False
-        self.received: Tensor | None = None
 
     def forward(self, queries: Tensor, context: Tensor, values: Tensor | None = None) -> Tensor:
         """Queries with a batch of 1 (shared learned queries) are projected once, then broadcast."""
         k = _heads(self.linear_k(context), self.num_heads)
         v = _heads(self.linear_v(context if values is None else values), self.num_heads)
         q = _heads(self.linear_q(queries), self.num_heads).expand(k.shape[0], -1, -1, -1)
-        dropout = self.attn_drop if self.training else 0.0
-        out, received = attend(q, k, v, dropout, self.record_received)
-        if self.record_received:
-            self.received = received
-        return self.proj_drop(self.proj(_merge_heads(out)))
+        return self._attend(q, k, v)
 
 
 class TransformerBlock(nn.Module):
