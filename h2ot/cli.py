@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from h2ot.commands import bench, data, evaluate, train
+from h2ot.commands import bench, data, evaluate, train, video
 from h2ot.errors import H2OTError
 
-SUBCOMMANDS = (train, evaluate, bench, data)
+SUBCOMMANDS = (video, train, evaluate, bench, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,15 +1,12 @@
-"""The Human3.6M 17-joint set and the COCO converter."""
+"""The Human3.6M 17-joint set."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from h2ot.errors import H2OTError
 from h2ot.skeleton import (
     BONES,
-    COCO_HEAD_TOP_EXTENSION,
-    COCO_NAMES,
     FLIP_PERMUTATION,
     JOINT_INDEX,
     JOINT_NAMES,
@@ -17,7 +14,6 @@ from h2ot.skeleton import (
     PARENTS,
     RIGHT_JOINTS,
     bone_lengths,
-    coco_to_h36m,
     standing_height,
 )
 
@@ -55,24 +51,3 @@ def test_bone_lengths_and_standing_height() -> None:
     assert lengths[BONES.index((1, 2))] == pytest.approx(0.4)
     assert standing_height(np.stack([pose, pose])) == pytest.approx(1.7)
 
-
-def test_coco_to_h36m_rules() -> None:
-    rng = np.random.default_rng(0)
-    coco = np.concatenate([rng.uniform(0, 500, (2, 17, 2)), rng.uniform(0.2, 1, (2, 17, 1))], axis=-1)
-    c = {name: coco[:, i] for i, name in enumerate(COCO_NAMES)}
-    h = coco_to_h36m(coco)
-    assert h.shape == (2, 17, 3)
-    pelvis = (c["left_hip"][:, :2] + c["right_hip"][:, :2]) / 2
-    thorax = (c["left_shoulder"][:, :2] + c["right_shoulder"][:, :2]) / 2
-    ears = (c["left_ear"][:, :2] + c["right_ear"][:, :2]) / 2
-    np.testing.assert_allclose(h[:, JOINT_INDEX["pelvis"], :2], pelvis)
-    np.testing.assert_allclose(h[:, JOINT_INDEX["thorax"], :2], thorax)
-    np.testing.assert_allclose(h[:, JOINT_INDEX["spine"], :2], (pelvis + thorax) / 2)
-    np.testing.assert_allclose(h[:, JOINT_INDEX["neck"]], c["nose"])
-    np.testing.assert_allclose(h[:, JOINT_INDEX["head"], :2], ears + COCO_HEAD_TOP_EXTENSION * (ears - thorax))
-    np.testing.assert_allclose(h[:, JOINT_INDEX["left_wrist"]], c["left_wrist"])
-    np.testing.assert_allclose(h[:, JOINT_INDEX["right_knee"]], c["right_knee"])
-    np.testing.assert_allclose(h[:, JOINT_INDEX["pelvis"], 2], np.minimum(c["left_hip"][:, 2], c["right_hip"][:, 2]))
-    assert coco_to_h36m(coco[..., :2]).shape == (2, 17, 2)
-    with pytest.raises(H2OTError, match=r"\[\.\.\., 17, 2 or 3\]"):
-        coco_to_h36m(np.zeros((5, 18, 2)))

@@ -4,7 +4,7 @@
   in metres (Z up); the 32 joints are reduced to the 17 (`KEEP_JOINTS`).
 - `data_2d_h36m_<detector>.npz`: `positions_2d`, {subject: {action: [camera 0..3: [T, 17, 2 or 3]]}} in
   pixels, and `metadata`, {"layout_name": "h36m" or "coco", "num_joints": 17, ...}; COCO layouts are
-  converted (`h2ot.skeleton.coco_to_h36m`).
+  converted (`h2ot.keypoint_sets.coco_to_h36m`).
 Both hold pickled Python dicts: see `h2ot.data.npz` for how they are opened.
 The protocol: subjects S1, S5, S6, S7, S8 train, S9 and S11 test; 50 fps.
 """
@@ -22,7 +22,7 @@ from h2ot.data.noise import clean_detections
 from h2ot.data.npz import load_pickled
 from h2ot.data.sequence import Sequence
 from h2ot.errors import H2OTError
-from h2ot.skeleton import coco_to_h36m
+from h2ot.keypoint_sets import coco_to_h36m
 
 TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 TEST_SUBJECTS = ("S9", "S11")

@@ -167,8 +167,44 @@ MIXAMO = JointMap(
     signature=("Spine2",),
 )
 
+# CMU in its ASF names (the Przestr/motion-capture conversion: `ROOT hip`, `lfemur`, `ltibia`, ...). The same
+# skeleton as the cgspeed files under other names (LeftUpLeg = lfemur, Spine = upperback, Neck = lowerneck,
+# Head = head), so the same choices as `cmu`; these files carry no added T-pose.
+CMU_ASF = JointMap(
+    name="cmu-asf",
+    joints={
+        "pelvis": ["lfemur", "rfemur"],
+        "right_hip": "rfemur", "right_knee": "rtibia", "right_ankle": "rfoot",
+        "left_hip": "lfemur", "left_knee": "ltibia", "left_ankle": "lfoot",
+        "spine": "upperback", "thorax": "lowerneck", "neck": "head", "head": "head_End",
+        "left_shoulder": "lhumerus", "left_elbow": "lradius", "left_wrist": "lwrist",
+        "right_shoulder": "rhumerus", "right_elbow": "rradius", "right_wrist": "rwrist",
+    },
+    signature=("lhipjoint", "lowerback", "upperneck"),
+)
+
+# The cgspeed "DAZ-friendly" CMU conversion (`ROOT hip`, `lThigh`, `lShin`, ..., centimetres), with the added
+# T-pose as frame 0. Its head has no End Site but eye joints; the head top is estimated (docs/DATA.md).
+DAZ = JointMap(
+    name="daz",
+    joints={
+        "pelvis": ["lThigh", "rThigh"],
+        "right_hip": "rThigh", "right_knee": "rShin", "right_ankle": "rFoot",
+        "left_hip": "lThigh", "left_knee": "lShin", "left_ankle": "lFoot",
+        "spine": "chest", "thorax": "neck", "neck": "head",
+        "head": {"extend": "head", "length_m": 0.20},
+        "left_shoulder": "lShldr", "left_elbow": "lForeArm", "left_wrist": "lHand",
+        "right_shoulder": "rShldr", "right_elbow": "rForeArm", "right_wrist": "rHand",
+    },
+    drop_first_frame=True,
+    signature=("abdomen", "lButtock", "rCollar"),
+)
+
+# h2ot's own BVH export (`h2ot.export.write_bvh`): the 17 joints under their own names.
+H2OT = JointMap(name="h2ot", joints={name: name for name in JOINT_NAMES})
+
 # Picked automatically: the first (in this order) whose joints and `signature` the skeleton all has.
-BUILTIN_MAPS: dict[str, JointMap] = {m.name: m for m in (BANDAI_NAMCO, CMU, MIXAMO)}
+BUILTIN_MAPS: dict[str, JointMap] = {m.name: m for m in (BANDAI_NAMCO, CMU, CMU_ASF, DAZ, MIXAMO, H2OT)}
 
 
 def load_joint_map(path: str | Path) -> JointMap:

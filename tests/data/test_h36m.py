@@ -18,7 +18,8 @@ from h2ot.data import (
 )
 from h2ot.data.h36m import KEEP_JOINTS
 from h2ot.errors import H2OTError
-from h2ot.skeleton import COCO_NAMES, JOINT_INDEX
+from h2ot.keypoint_sets import COCO_NAMES
+from h2ot.skeleton import JOINT_INDEX
 
 UNPICKLED: list[str] = []
 
