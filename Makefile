@@ -20,11 +20,11 @@ demo: setup
 	$(BIN)/h2ot video examples/pose2sim_single_cam01.mp4 --out h2ot-out/demo --force --bvh --trc
 
 test: setup
-	$(BIN)/ruff check h2ot tests
+	$(BIN)/ruff check h2ot tests tools
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check h2ot tests
+	$(BIN)/ruff check h2ot tests tools
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
