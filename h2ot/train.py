@@ -197,7 +197,8 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
     last = run_dir / "last.pt"
 
     def save(path: Path, epoch: int, batch: int, extra: dict[str, Any] | None = None) -> None:
-        save_checkpoint(path, model, model_config, data=data.to_dict(), normalisation=NORMALISATION,
+        save_checkpoint(path, model, model_config, data=data.to_dict(),
+                        normalisation={**NORMALISATION, "keypoints_2d": data.keypoint_definition()},
                         config=config, epoch=epoch, batch=batch, best_mpjpe_mm=best,
                         optimizer=optimizer.state_dict(), schedule=schedule.state_dict(), rng=torch.get_rng_state(),
                         **(extra or {}))

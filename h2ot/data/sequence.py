@@ -1,7 +1,10 @@
 """A sequence as the models see it: 2D inputs in screen coordinates and 3D targets in camera coordinates.
 
 `view_motion` films a mocap clip with a camera: world -> camera coordinates -> pixels -> (detection
-noise) -> normalised screen coordinates; the 3D target is root-relative, in metres.
+noise) -> normalised screen coordinates; the 3D target is root-relative, in metres. The 2D is the mocap joints
+(`keypoints_2d="joints"`) or the keypoints a detector would report, converted to the Human3.6M 17 as the video
+path converts them (`"detector"`, `h2ot.data.detector_keypoints`); the 3D target is the same points in 3D: the
+mocap joints, or the detector's points (without the detector's view-dependent errors).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import numpy as np
 
 from h2ot.camera import Camera, root_relative
 from h2ot.data.bvh import Motion
+from h2ot.data.detector_keypoints import KEYPOINTS_2D, detector_points, film_detector
 from h2ot.data.noise import DetectionNoise, clean_detections
-from h2ot.data.rig import evaluation_rig, random_camera
+from h2ot.data.rig import PHONE_AND_WEBCAM, STUDIO, evaluation_rig, random_camera
 from h2ot.errors import H2OTError
 
 
@@ -65,11 +69,17 @@ def view_motion(
     noise: DetectionNoise | None = None,
     rng: np.random.Generator | np.random.SeedSequence | int | None = None,
     confidence: bool = True,
+    keypoints_2d: str = "joints",
 ) -> Sequence:
-    """Film `motion` with `camera`: clean 2D (with a confidence of 1 when `confidence`) or noisy detections."""
+    """Film `motion` with `camera`: clean 2D (with a confidence of 1 when `confidence`) or noisy detections, of
+    the mocap joints (`keypoints_2d="joints"`) or of a detector's keypoints (`"detector"`)."""
+    _check_keypoints_2d(keypoints_2d)
     points = camera.world_to_camera(motion.positions)
     pixels = camera.project(points)
-    if noise is not None:
+    if keypoints_2d == "detector":
+        detections, seen = film_detector(motion.positions, camera, rng, noise, confidence=confidence)
+        points = camera.world_to_camera(seen)
+    elif noise is not None:
         detections = noise.apply(pixels, np.random.default_rng(rng))
     elif confidence:
         detections = clean_detections(pixels)
@@ -86,6 +96,11 @@ def view_motion(
     )
 
 
+def _check_keypoints_2d(keypoints_2d: str) -> None:
+    if keypoints_2d not in KEYPOINTS_2D:
+        raise H2OTError(f"keypoints_2d must be one of {', '.join(map(repr, KEYPOINTS_2D))}, got {keypoints_2d!r}.")
+
+
 def mocap_sequences(
     motions: Iterable[Motion],
     cameras: str = "rig",
@@ -93,20 +108,29 @@ def mocap_sequences(
     noise: DetectionNoise | None = None,
     seed: int = 0,
     confidence: bool = True,
+    keypoints_2d: str = "joints",
 ) -> list[Sequence]:
-    """Every clip filmed by the fixed evaluation rig (`cameras="rig"`) or by `views` random cameras each.
+    """Every clip filmed by the fixed evaluation rig (`cameras="rig"`) or by `views` random cameras each,
+    studio-like (`"random"`) or phones and webcams (`"phone"`); 2D of the mocap joints or of a detector's
+    keypoints (`keypoints_2d`, see `view_motion`). With `"detector"` the cameras keep the detector's keypoints
+    (modelled without variation) in view too.
 
     Cameras and noise are drawn from `seed_for(seed, clip name, camera index)`: the same seed gives the
     same sequences, whatever the order or subset of clips."""
-    if cameras not in ("rig", "random"):
-        raise H2OTError(f"cameras must be 'rig' or 'random', got {cameras!r}.")
+    specs = {"random": STUDIO, "phone": PHONE_AND_WEBCAM}
+    if cameras != "rig" and cameras not in specs:
+        raise H2OTError(f"cameras must be 'rig', 'random' or 'phone', got {cameras!r}.")
+    _check_keypoints_2d(keypoints_2d)
     out = []
     for motion in motions:
+        seen = motion.positions
+        if keypoints_2d == "detector":
+            seen = np.concatenate([seen, detector_points(seen, variation=False)], axis=1)
         if cameras == "rig":
-            chosen = evaluation_rig(motion.positions, motion.up_axis)
+            chosen = evaluation_rig(seen, motion.up_axis)
         else:
-            chosen = [random_camera(motion.positions, np.random.default_rng(seed_for(seed, motion.name, 1000 + k)),
-                                    motion.up_axis) for k in range(views)]
+            chosen = [random_camera(seen, np.random.default_rng(seed_for(seed, motion.name, 1000 + k)),
+                                    motion.up_axis, specs[cameras]) for k in range(views)]
         for k, camera in enumerate(chosen):
-            out.append(view_motion(motion, camera, noise, seed_for(seed, motion.name, k), confidence))
+            out.append(view_motion(motion, camera, noise, seed_for(seed, motion.name, k), confidence, keypoints_2d))
     return out

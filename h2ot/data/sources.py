@@ -3,12 +3,24 @@
     {"source": "../shared/data/bandai-namco",   # a BVH folder or file, a Human3.6M data_3d npz, an MPI-INF-3DHP npz
      "detections": None,                        # Human3.6M: a data_2d npz (default: the projected ground truth)
      "test_source": None,                       # MPI-INF-3DHP: the test file (the source is the training file)
-     "fps": 30, "train_views": 4, "noise": True, "seed": 0, "max_clips": None}
+     "fps": 30, "train_views": 4, "noise": True, "seed": 0, "max_clips": None,
+     "keypoints_2d": "joints",                  # or "detector": a detector's keypoints, converted as videos are
+     "cameras": "studio",                       # training cameras, or "phone": phones and webcams
+     "eval_cameras": "rig"}                     # evaluation cameras, or "phone": four phone cameras per clip
 
 BVH: training clips are filmed by `train_views` random cameras each, evaluation clips by the fixed four-camera
 rig; with `noise`, the seeded detection-noise model turns the projections into detections (the same seed gives
 the same evaluation set). A folder with a default split (Bandai Namco's styles) is split by it; any other
-folder is evaluated on every clip. Human3.6M: subjects S1, S5, S6, S7, S8 train, S9 and S11 test.
+folder is evaluated on every clip. Human3.6M: subjects S1, S5, S6, S7, S8 train, S9 and S11 test (the
+Human3.6M and MPI-INF-3DHP files bring their own 2D: `keypoints_2d` and the cameras apply to BVH only).
+
+Several BVH sources: `source` is a list whose items are a path (the folder's own split: Bandai Namco's styles,
+or the name hash of `h2ot.data.mocap.split_of` for other folders, the same clips in every run) or
+{"path": ..., "split": "train" | "validation" | "test"} (every clip of that path in that one split), e.g. the
+Bandai Namco training styles plus every CMU clip for training:
+
+    ["../shared/data/bandai-namco", {"path": "../shared/data/cmu-sample", "split": "train"},
+     {"path": "../shared/data/cmu-extra", "split": "train"}]
 """
 
 from __future__ import annotations
@@ -17,6 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from h2ot.data.bvh import Motion
+from h2ot.data.detector_keypoints import KEYPOINTS_2D
 from h2ot.data.h36m import TEST_SUBJECTS, TRAIN_SUBJECTS, h36m_sequences
 from h2ot.data.mocap import MocapDataset
 from h2ot.data.mpi3dhp import load_3dhp
@@ -26,11 +40,15 @@ from h2ot.data.sequence import Sequence, mocap_sequences
 from h2ot.errors import H2OTError
 
 SPLITS = ("train", "validation", "test")
+# DataSpec.cameras -> the cameras of h2ot.data.sequence.mocap_sequences; DataSpec.eval_cameras: "rig" or "phone".
+TRAIN_CAMERAS = {"studio": "random", "phone": "phone"}
+EVAL_CAMERAS = ("rig", "phone")
+EVAL_PHONE_VIEWS = 4  # phone cameras per evaluation clip, as many as the rig has
 
 
 @dataclass
 class DataSpec:
-    source: str
+    source: str | list[str | dict[str, str]]
     detections: str | None = None
     test_source: str | None = None
     fps: float | None = 30.0
@@ -38,6 +56,21 @@ class DataSpec:
     noise: bool = True
     seed: int = 0
     max_clips: int | None = None
+    keypoints_2d: str = "joints"
+    cameras: str = "studio"
+    eval_cameras: str = "rig"
+
+    def __post_init__(self) -> None:
+        choices = {"keypoints_2d": tuple(KEYPOINTS_2D), "cameras": tuple(TRAIN_CAMERAS), "eval_cameras": EVAL_CAMERAS}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise H2OTError(f"the data setting {name} must be one of {', '.join(map(repr, allowed))}, "
+                                f"got {getattr(self, name)!r}")
+        source_entries(self.source)  # a clear error now, not when the data loads
+
+    def keypoint_definition(self) -> str:
+        """What the 2D inputs are, as a checkpoint's normalisation["keypoints_2d"] says it."""
+        return KEYPOINTS_2D[self.keypoints_2d]
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DataSpec:
@@ -51,6 +84,26 @@ class DataSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def source_entries(source: Any) -> list[tuple[Path, str]]:
+    """`DataSpec.source` as (path, split) pairs: split "auto" for a lone source (the rules above), "default" for a
+    plain path in a list (the folder's own split), or the split every clip of the path goes to."""
+    if isinstance(source, (str, Path)):
+        return [(Path(source), "auto")]
+    if not isinstance(source, (list, tuple)) or not source:
+        raise H2OTError(f"the data source must be a path or a non-empty list of them, got {source!r}")
+    entries = []
+    for item in source:
+        if isinstance(item, (str, Path)):
+            item = {"path": str(item)}
+        use = item.get("split", "default") if isinstance(item, dict) else None
+        if not (isinstance(item, dict) and isinstance(item.get("path"), str) and set(item) <= {"path", "split"}
+                and use in ("default", *SPLITS)):
+            raise H2OTError(f"a data source in a list must be a path or {{path: ..., split: train | validation | "
+                            f"test}}, got {item!r}")
+        entries.append((Path(item["path"]), use))
+    return entries
 
 
 def kind_of(path: Path) -> str:
@@ -69,11 +122,18 @@ def load_split(spec: DataSpec, split: str) -> list[Sequence]:
     """The sequences of `split` ("train", "validation", "test", or "all": every clip, filmed for evaluation)."""
     if split not in (*SPLITS, "all"):
         raise H2OTError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)} or all")
-    source = Path(spec.source)
-    if not source.exists():
-        raise H2OTError(f"{source}: no such file or folder")
+    entries = source_entries(spec.source)
+    for path, _ in entries:
+        if not path.exists():
+            raise H2OTError(f"{path}: no such file or folder")
+    source = entries[0][0]
     kind = kind_of(source)
-    if kind == "bvh":
+    if len(entries) > 1 or entries[0][1] != "auto":
+        if any(kind_of(path) != "bvh" for path, _ in entries):
+            raise H2OTError("a list of data sources takes BVH folders or files only; give a Human3.6M or "
+                            "MPI-INF-3DHP file as the source on its own")
+        sequences = _film(spec, _listed_motions(spec, entries, split), split)
+    elif kind == "bvh":
         sequences = _bvh_split(spec, source, split)
     elif kind == "h36m":
         subjects = {"train": TRAIN_SUBJECTS, "validation": TEST_SUBJECTS, "test": TEST_SUBJECTS}.get(split)
@@ -84,7 +144,7 @@ def load_split(spec: DataSpec, split: str) -> list[Sequence]:
     if spec.max_clips is not None:
         sequences = sequences[: spec.max_clips]
     if not sequences:
-        raise H2OTError(f"{source} has no clip in its {split} split")
+        raise H2OTError(f"{spec.source} has no clip in its {split} split")
     return sequences
 
 
@@ -99,7 +159,25 @@ def _bvh_split(spec: DataSpec, source: Path, split: str) -> list[Sequence]:
         motions = list(dataset)
     else:
         motions = dataset.split(split)
+    return _film(spec, motions, split)
+
+
+def _listed_motions(spec: DataSpec, entries: list[tuple[Path, str]], split: str) -> list[Motion]:
+    motions: list[Motion] = []
+    for path, use in entries:
+        dataset = MocapDataset(path, fps=spec.fps)
+        if split == "all" or use == split:
+            motions += list(dataset)
+        elif use == "default":
+            motions += dataset.split(split)
+    return motions
+
+
+def _film(spec: DataSpec, motions: list[Motion], split: str) -> list[Sequence]:
     noise = DetectionNoise() if spec.noise else None
     if split == "train":
-        return mocap_sequences(motions, cameras="random", views=spec.train_views, noise=noise, seed=spec.seed)
-    return mocap_sequences(motions, cameras="rig", noise=noise, seed=spec.seed + 1)
+        return mocap_sequences(motions, cameras=TRAIN_CAMERAS[spec.cameras], views=spec.train_views, noise=noise,
+                               seed=spec.seed, keypoints_2d=spec.keypoints_2d)
+    views = EVAL_PHONE_VIEWS if spec.eval_cameras == "phone" else 1
+    return mocap_sequences(motions, cameras=spec.eval_cameras, views=views, noise=noise, seed=spec.seed + 1,
+                           keypoints_2d=spec.keypoints_2d)

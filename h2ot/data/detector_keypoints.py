@@ -1,0 +1,288 @@
+"""The 2D a real keypoint detector gives, modelled from mocap joints: training inputs with the video path's definitions.
+
+A detector does not report the mocap skeleton's joint centres: its hips sit elsewhere, and it has no spine, thorax or
+head top, only a nose, eyes and ears. `h2ot video` converts what the detector reports (COCO-17 or BlazePose-33) to
+the Human3.6M 17 with `h2ot.keypoint_sets.to_h36m`. Here the COCO-17 points are modelled in 3D from the mocap
+joints (`coco17_points`), projected by the camera, given the detection noise, and converted by that same
+`to_h36m`, so the training 2D follows the definitions the lifter meets at run time (`detector_keypoints_2d`).
+`detector_points` gives the converted points in 3D.
+
+The model (sizes in metres for the reference body below, scaled to each clip by its limb lengths):
+- knees, ankles, elbows, wrists: the mocap joints (a detector's are close to the joint centres);
+- shoulders: the mocap joints (no fact here says a detector's sit elsewhere);
+- hips: on the mocap hip line, centred on the mocap mid-hips, `hip_width` apart;
+- nose, eyes, ears: fixed points of a head frame at Human3.6M joint 9 (the mocap head joint, at chin level):
+  up = joint 9 -> joint 10 (head top), left = the shoulder line made square to it, forward = left x up;
+- seen from behind, the face points are raised along the head's up axis (`back_raise`, times how much the
+  face is turned away from the camera: the cosine between the face's forward axis and the line of sight).
+
+Where the numbers come from (../shared/data/video-dev/pose2sim-static: MediaPipe BlazePose triangulated from four
+calibrated views of one man in a T-pose, `reference.npz`; all means over its 11 frames):
+- The reference body: thigh 0.392 + shin 0.362 + upper arm 0.268 + forearm 0.266 = 1.288 m (`REFERENCE_LIMBS`,
+  key `world_points_33_filtered`, left and right averaged). A clip's scale is its own sum (median over frames)
+  divided by that.
+- Hips: MediaPipe's are 0.2015 m apart (the README's 20.1 cm), 0.156 of the limb sum. Mocap rigs place their hip
+  joints anywhere from 0.13 m (Bandai Namco) over 0.17-0.20 m (CMU) to 0.26 m (Human3.6M) apart, so a share of
+  the mocap width would copy each rig's choice into the 2D; the width follows the body's size instead
+  (Human3.6M-sized limbs of about 1.43 m give 0.22 m, 0.86 of its hips; Bandai Namco's 1.27 m give 0.20 m).
+  No offset up or forward: the reference has no mocap hip joints of the same man to compare with, and his
+  MediaPipe hips sit under his MediaPipe shoulders (within 0.5 cm forward).
+- The face, measured in a trunk frame (up = mid-hips -> mid-shoulders, left = the shoulder line, forward =
+  left x up) after triangulating the face points again from the two front views only (cam03 and cam04, 67
+  degrees apart; reprojection error 2-9 px there): the four-view points are pulled up by the back views
+  (below). Relative to the mid-ears: nose 4.45 cm below and 5.75 cm in front; eyes 0.45 cm below and 4.25 cm
+  in front; eyes 4.4 cm apart, ears 10.7 cm apart (the small lateral lean of the head averaged out).
+- The face's height on the head joint: the reference was a T-pose (raised shoulders), so the ears are placed by
+  body proportions instead: MediaPipe's ears sit at eye height (0.45 cm above the eyes, above), the eyes at
+  0.936 of the stature and the chin at 0.870 (Drillis and Contini), which puts them 0.11 m above a head joint
+  at chin level (Bandai Namco's is at 0.862 of its 1.63 m; CMU's sits 10-13 cm above the shoulders, as
+  Bandai Namco's does). The converted head top (mid-ears pushed on by half the thorax -> mid-ears vector)
+  then lands about 0.10 m above the ears, at the vertex.
+- Seen from behind (cam01, back three-quarter; cam02, back), MediaPipe put the face points 6-10 cm higher in the
+  image than the front-view face projects, with visibility 1.0; divided by the cosine above (0.71, 0.92),
+  both views agree: nose 10.7 cm, eyes 9.2 cm, ears 7.1 cm (`back_raise`).
+
+With `variation`, each call draws its own geometry around these (`DetectorGeometry.varied`): other people and
+other detectors. `film_detector` also gives the 3D of the same points, which training with detector 2D takes as
+its targets: the lifter then puts in 3D exactly the points it sees in 2D (a detector's hips, not a mocap rig's,
+whose hip joints sit 0.13 m apart in Bandai Namco and 0.26 m in Human3.6M), and its pelvis is the mid-hips of
+both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from h2ot.camera import Camera
+from h2ot.data.noise import DetectionNoise, clean_detections
+from h2ot.errors import H2OTError
+from h2ot.keypoint_sets import COCO_NAMES, to_h36m
+from h2ot.skeleton import JOINT_INDEX, NUM_JOINTS
+
+# What a checkpoint's normalisation["keypoints_2d"] says about its 2D inputs (h2ot.lift reads it).
+KEYPOINTS_2D = {
+    "joints": "mocap joint centres",
+    "detector": "detector keypoints converted by h2ot.keypoint_sets",
+}
+REFERENCE_LIMBS = 1.288  # thigh + shin + upper arm + forearm of the reference man, metres
+
+# The detection noise works on Human3.6M slots (its per-joint sizes and left/right swap groups): the COCO limb
+# joints take their own slots, and the five face points the five slots no swap touches.
+_FACE_SLOTS = {"nose": "neck", "left_eye": "pelvis", "right_eye": "spine", "left_ear": "thorax", "right_ear": "head"}
+_SLOT_OF = np.array([JOINT_INDEX[_FACE_SLOTS.get(name, name)] for name in COCO_NAMES])  # COCO index -> slot
+_COCO_IN_SLOT = np.argsort(_SLOT_OF)  # slot -> COCO index
+
+
+def _truncated(rng: np.random.Generator, mean: float, sd: float) -> float:
+    """A normal draw kept within two standard deviations."""
+    return float(mean + sd * np.clip(rng.normal(), -2.0, 2.0))
+
+
+@dataclass(frozen=True)
+class DetectorGeometry:
+    """Where a detector's keypoints sit relative to the mocap joints (module docstring), in metres for a body of
+    `REFERENCE_LIMBS`. Face points are (left, up, forward) in the head frame from Human3.6M joint 9; the eye and
+    ear are the left ones, the right ones mirrored."""
+
+    hip_width: float = 0.2015
+    hip_offset: tuple[float, float] = (0.0, 0.0)  # up, forward in the pelvis frame
+    shoulder_scale: float = 1.0  # times the mocap shoulder width
+    shoulder_offset: tuple[float, float] = (0.0, 0.0)  # up, forward in the trunk frame
+    nose: tuple[float, float, float] = (0.0, 0.0655, 0.0575)
+    eye: tuple[float, float, float] = (0.022, 0.1055, 0.0425)
+    ear: tuple[float, float, float] = (0.0535, 0.11, 0.0)
+    back_raise: tuple[float, float, float] = (0.107, 0.092, 0.071)  # nose, eyes, ears, seen from straight behind
+
+    def varied(self, rng: np.random.Generator) -> DetectorGeometry:
+        """Another person and detector: every size drawn around this one (normal, within two standard
+        deviations: head size 6%, face position 1.5 cm, eye and ear spacing 10%, hip width 8%, hip position
+        2 cm up / 1 cm forward, shoulder width 4% and height 1.5 cm; the raise from behind 0.5-1.5 times)."""
+        head = _truncated(rng, 1.0, 0.06)
+        up, forward = _truncated(rng, 0.0, 0.015), _truncated(rng, 0.0, 0.015)
+        eyes, ears = _truncated(rng, 1.0, 0.1), _truncated(rng, 1.0, 0.1)
+        behind = head * float(rng.uniform(0.5, 1.5))
+
+        def face(point: tuple[float, float, float], spread: float) -> tuple[float, float, float]:
+            return (point[0] * head * spread, point[1] * head + up, point[2] * head + forward)
+
+        return replace(
+            self,
+            hip_width=self.hip_width * _truncated(rng, 1.0, 0.08),
+            hip_offset=(self.hip_offset[0] + _truncated(rng, 0.0, 0.02),
+                        self.hip_offset[1] + _truncated(rng, 0.0, 0.01)),
+            shoulder_scale=self.shoulder_scale * _truncated(rng, 1.0, 0.04),
+            shoulder_offset=(self.shoulder_offset[0] + _truncated(rng, 0.0, 0.015), self.shoulder_offset[1]),
+            nose=face(self.nose, 1.0),
+            eye=face(self.eye, eyes),
+            ear=face(self.ear, ears),
+            back_raise=tuple(r * behind for r in self.back_raise),
+        )
+
+
+DETECTOR_GEOMETRY = DetectorGeometry()
+
+
+def _checked(positions: np.ndarray) -> np.ndarray:
+    positions = np.asarray(positions, dtype=np.float64)
+    if positions.ndim != 3 or positions.shape[1:] != (NUM_JOINTS, 3) or positions.shape[0] == 0:
+        raise H2OTError(
+            f"detector keypoints need Human3.6M joints of shape [T, {NUM_JOINTS}, 3] (metres), got "
+            f"{list(positions.shape)}."
+        )
+    if not np.isfinite(positions).all():
+        raise H2OTError("detector keypoints need finite joint positions; some are NaN or infinite.")
+    return positions
+
+
+def limb_length(positions: np.ndarray) -> float:
+    """Thigh + shin + upper arm + forearm (left and right averaged, median over frames), metres."""
+    j = JOINT_INDEX
+    bones = [("hip", "knee"), ("knee", "ankle"), ("shoulder", "elbow"), ("elbow", "wrist")]
+    total = sum(
+        np.linalg.norm(positions[:, j[f"{side}_{a}"]] - positions[:, j[f"{side}_{b}"]], axis=-1)
+        for side in ("left", "right") for a, b in bones
+    ) / 2
+    return float(np.median(total))
+
+
+def _unit(v: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Rows of `v` scaled to length 1; `fallback`'s rows where `v` has (almost) no length."""
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.where(norm > 1e-9, v / np.maximum(norm, 1e-12), fallback)
+
+
+def _square(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """`v` less its part along the unit vectors `axis`."""
+    return v - np.sum(v * axis, axis=-1, keepdims=True) * axis
+
+
+def coco17_points(
+    positions: np.ndarray, geometry: DetectorGeometry = DETECTOR_GEOMETRY, viewpoint: np.ndarray | None = None
+) -> np.ndarray:
+    """Human3.6M-17 mocap joints `[T, 17, 3]` (metres, any right-handed axes) -> the 3D points a COCO-17 detector
+    reports `[T, 17, 3]`, in `h2ot.keypoint_sets.COCO_NAMES` order. `viewpoint`: the camera centre (same axes),
+    for the raise of the face seen from behind; None: no raise."""
+    p = _checked(positions)
+    limbs = limb_length(p)
+    if not 0.3 < limbs < 4.0:
+        raise H2OTError(
+            f"the limbs (thigh + shin + upper arm + forearm) measure {limbs:.3g}, not the 0.3-4 m of a person; "
+            "detector keypoints need joint positions in metres."
+        )
+    scale = limbs / REFERENCE_LIMBS
+    j = {name: p[:, index] for name, index in JOINT_INDEX.items()}
+    out = {f"{side}_{joint}": j[f"{side}_{joint}"] for side in ("left", "right")
+           for joint in ("elbow", "wrist", "knee", "ankle")}
+
+    # Trunk and pelvis frames: left from the shoulder / hip line, up square to it, forward = left x up.
+    mid_hips = (j["left_hip"] + j["right_hip"]) / 2
+    mid_shoulders = (j["left_shoulder"] + j["right_shoulder"]) / 2
+    world_up = np.broadcast_to(np.eye(3)[1], p[:, 0].shape)  # only for degenerate frames
+    trunk_up = _unit(mid_shoulders - mid_hips, world_up)
+    shoulder_left = _unit(_square(j["left_shoulder"] - j["right_shoulder"], trunk_up), np.cross(trunk_up, world_up))
+    trunk_up = _unit(_square(mid_shoulders - mid_hips, shoulder_left), trunk_up)
+    hip_left = _unit(j["left_hip"] - j["right_hip"], shoulder_left)
+    pelvis_up = _unit(_square(j["spine"] - mid_hips, hip_left), trunk_up)
+
+    up, forward = geometry.hip_offset
+    centre = mid_hips + scale * (up * pelvis_up + forward * np.cross(hip_left, pelvis_up))
+    half = geometry.hip_width * scale / 2
+    out["left_hip"], out["right_hip"] = centre + half * hip_left, centre - half * hip_left
+
+    up, forward = geometry.shoulder_offset
+    centre = mid_shoulders + scale * (up * trunk_up + forward * np.cross(shoulder_left, trunk_up))
+    half = np.linalg.norm(j["left_shoulder"] - j["right_shoulder"], axis=-1, keepdims=True) / 2
+    half = half * geometry.shoulder_scale
+    out["left_shoulder"] = centre + half * shoulder_left
+    out["right_shoulder"] = centre - half * shoulder_left
+
+    # The head frame.
+    head_up = _unit(j["head"] - j["neck"], trunk_up)
+    head_left = _unit(_square(j["left_shoulder"] - j["right_shoulder"], head_up), shoulder_left)
+    head_forward = np.cross(head_left, head_up)
+    raise_weight = np.zeros((len(p), 1))
+    if viewpoint is not None:
+        sight = _unit(j["neck"] - np.asarray(viewpoint, dtype=np.float64), head_forward)
+        raise_weight = np.clip(np.sum(head_forward * sight, axis=-1, keepdims=True), 0.0, 1.0)
+
+    def face(point: tuple[float, float, float], side: float, back_raise: float) -> np.ndarray:
+        left, up, forward = point
+        up = up + back_raise * raise_weight
+        return j["neck"] + scale * (side * left * head_left + up * head_up + forward * head_forward)
+
+    nose_raise, eye_raise, ear_raise = geometry.back_raise
+    out["nose"] = face(geometry.nose, 1.0, nose_raise)
+    out["left_eye"], out["right_eye"] = face(geometry.eye, 1.0, eye_raise), face(geometry.eye, -1.0, eye_raise)
+    out["left_ear"], out["right_ear"] = face(geometry.ear, 1.0, ear_raise), face(geometry.ear, -1.0, ear_raise)
+    return np.stack([out[name] for name in COCO_NAMES], axis=1)
+
+
+def coco17_to_h36m_3d(points: np.ndarray) -> np.ndarray:
+    """3D COCO-17 points `[..., 17, 3]` -> Human3.6M-17 `[..., 17, 3]` by `to_h36m`'s rule (which reads a third
+    channel as a confidence, so x, y and then y, z go through it)."""
+    xy = to_h36m(points[..., :2], "coco17")
+    yz = to_h36m(points[..., 1:], "coco17")
+    return np.concatenate([xy, yz[..., 1:]], axis=-1)
+
+
+def detector_points(
+    positions: np.ndarray, rng: np.random.Generator | int | None = None, variation: bool = True
+) -> np.ndarray:
+    """Mocap Human3.6M-17 joints `[T, 17, 3]` (metres, world or camera axes) -> the Human3.6M-17 points that a
+    detector's keypoints give through `h2ot.keypoint_sets.to_h36m` `[T, 17, 3]`, in 3D. With `variation`, one
+    geometry drawn from `rng` (a seed gives the same points every time)."""
+    geometry = DETECTOR_GEOMETRY.varied(np.random.default_rng(rng)) if variation else DETECTOR_GEOMETRY
+    return coco17_to_h36m_3d(coco17_points(positions, geometry))
+
+
+def _noisy(pixels: np.ndarray, noise: DetectionNoise, rng: np.random.Generator) -> np.ndarray:
+    """`noise` applied to COCO-17 pixels `[T, 17, 2]` -> `[T, 17, 3]`: limb joints with their own sizes and swaps,
+    the face points with the size of the noise's neck (nose)."""
+    factors = np.asarray(noise.joint_factors, dtype=np.float64)
+    face = [JOINT_INDEX[slot] for slot in _FACE_SLOTS.values()]
+    factors[face] = factors[JOINT_INDEX["neck"]]
+    slotted = replace(noise, joint_factors=tuple(factors)).apply(pixels[:, _COCO_IN_SLOT], rng)
+    return slotted[:, _SLOT_OF]
+
+
+def detector_keypoints_2d(
+    positions_world: np.ndarray,
+    camera: Camera,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
+    noise: DetectionNoise | None = None,
+    variation: bool = True,
+    confidence: bool = True,
+) -> np.ndarray:
+    """Mocap joints `[T, 17, 3]` (world, metres) filmed by `camera` -> the Human3.6M-17 2D of a detector
+    `[T, 17, 3]`: pixels and a confidence (`[T, 17, 2]` without `confidence` and `noise`); see `film_detector`."""
+    return film_detector(positions_world, camera, rng, noise, variation, confidence)[0]
+
+
+def film_detector(
+    positions_world: np.ndarray,
+    camera: Camera,
+    rng: np.random.Generator | np.random.SeedSequence | int | None = None,
+    noise: DetectionNoise | None = None,
+    variation: bool = True,
+    confidence: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's 2D of mocap joints `[T, 17, 3]` (world, metres) filmed by `camera`, and the matching 3D
+    points `[T, 17, 3]` (world, metres): the same geometry, without the raise of the face seen from behind
+    (a detector's error, not where the face is), through the same `to_h36m` rule.
+
+    The COCO-17 points (`coco17_points`, one geometry drawn from `rng` with `variation`) are projected, given
+    the detection noise (on the detector's own keypoints, so a derived joint moves with its sources), and
+    converted by `to_h36m(..., "coco17")`: a derived joint's confidence is the lowest of its sources'."""
+    rng = np.random.default_rng(rng)
+    geometry = DETECTOR_GEOMETRY.varied(rng) if variation else DETECTOR_GEOMETRY
+    points = coco17_points(positions_world, geometry, viewpoint=camera.position)
+    pixels = camera.project(camera.world_to_camera(points))
+    if noise is not None:
+        detections = _noisy(pixels, noise, rng)
+    elif confidence:
+        detections = clean_detections(pixels)
+    else:
+        detections = pixels
+    return to_h36m(detections, "coco17"), coco17_to_h36m_3d(coco17_points(positions_world, geometry))
