@@ -3,6 +3,7 @@ Hierarchical Hourglass Tokenizer (prune the tokens of redundant frames in the mi
 full sequence at the end)."""
 
 from h2ot import video
+from h2ot.checkpoint import load
 from h2ot.errors import H2OTError, H2OTWarning
 from h2ot.hourglass import HourglassModel, HourglassOutput, Schedule, Stage
 from h2ot.lift import Lifter, lift
@@ -10,4 +11,4 @@ from h2ot.models import build_model, create_model, from_official, list_models, r
 
 __version__ = "0.1.0"
 __all__ = ["H2OTError", "H2OTWarning", "HourglassModel", "HourglassOutput", "Lifter", "Schedule", "Stage",
-           "build_model", "create_model", "from_official", "lift", "list_models", "resolve_config", "video"]
+           "build_model", "create_model", "from_official", "lift", "list_models", "load", "resolve_config", "video"]

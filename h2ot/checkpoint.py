@@ -62,7 +62,16 @@ def load_checkpoint(path: str | Path) -> tuple[HourglassModel, dict[str, Any]]:
     return model.eval(), payload
 
 
-TRAINING_STATE = ("optimizer", "schedule", "rng", "batch")
+def load(model: str | Path) -> HourglassModel:
+    """A trained model, in eval mode: `model` is an h2ot checkpoint (.pt / .pth: a run's best.pt, say) or the
+    name of a model shipped in models/ (e.g. "bandai-tps-tri-mixste-small"). Presets (`h2ot.create_model`) are
+    untrained."""
+    from h2ot.lift import resolve_model_path  # here, not at the top: h2ot.lift loads checkpoints with this module
+
+    return load_checkpoint(resolve_model_path(model))[0]
+
+
+TRAINING_STATE = ("optimizer", "schedule", "rng", "batch", "epoch_totals")
 
 
 def save_for_release(source: str | Path, target: str | Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from h2ot import __version__
 from h2ot.commands import bench, data, evaluate, train, video
 from h2ot.errors import H2OTError
 
@@ -15,6 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="h2ot", description="3D human pose lifting with hourglass-pruned video pose transformers."
     )
+    parser.add_argument("--version", action="version", version=f"h2ot {__version__}",
+                        help="print the version of h2ot and exit")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in SUBCOMMANDS:
         module.add_parser(subparsers)
@@ -22,7 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a bad argument (argparse has printed why)
+        return int(done.code or 0)
     try:
         return int(args.run(args) or 0)
     except H2OTError as error:

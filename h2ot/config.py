@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from h2ot.checkpoint import load_checkpoint
+from h2ot.data.sources import resolve_data_paths
 from h2ot.errors import H2OTError
 from h2ot.hourglass.hourglass import HourglassModel
 from h2ot.models.registry import build_model, resolve_config
@@ -24,6 +25,9 @@ SECTIONS = ("name", "model", "data", "train", "eval")
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """The config in the YAML file `path`, with `overrides` applied. Relative data paths that do not exist from
+    the working directory are looked up from the file's folder and the folders above it
+    (`h2ot.data.sources.resolve_data_paths`)."""
     path = Path(path)
     if not path.is_file():
         raise H2OTError(f"no config file at {path}")
@@ -33,6 +37,8 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise H2OTError(f"{path} is not valid YAML: {error}") from error
     if not isinstance(config, dict):
         raise H2OTError(f"{path} must hold a mapping with the sections {', '.join(SECTIONS)}")
+    if isinstance(config.get("data"), dict):
+        config["data"] = resolve_data_paths(config["data"], named_in=path)
     return apply_overrides(config, overrides)
 
 
@@ -64,9 +70,17 @@ def apply_overrides(config: dict[str, Any], overrides: list[str] | tuple[str, ..
     return config
 
 
+def section_of(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """Section `name` of an experiment config: a mapping of settings (empty when absent)."""
+    values = config.get(name)
+    if values is not None and not isinstance(values, dict):
+        raise H2OTError(f"the {name} section must be a mapping of settings (key: value), got {values!r}")
+    return dict(values or {})
+
+
 def model_config_of(config: dict[str, Any]) -> dict[str, Any]:
     """The full model config of an experiment config's `model` section (a preset and its overrides)."""
-    model = dict(config.get("model") or {})
+    model = section_of(config, "model")
     preset = model.pop("preset", None)
     if preset is None:
         raise H2OTError("the model section needs a 'preset' (see h2ot.list_models()) and its overrides")

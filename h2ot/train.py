@@ -5,10 +5,17 @@ Run folder: `config.yaml` (the resolved config), `log.jsonl` (one line per epoch
 installed), `last.pt` and `best.pt` (lowest validation MPJPE). Checkpoints are written atomically and hold
 what `h2ot eval` needs: the model config, the data description and the input normalisation.
 
-`resume=True` continues from `last.pt`: the model, optimiser, schedule, random state, epoch and the batches
-already done in that epoch. Ctrl-C saves `last.pt` at the current batch and exits. Under `torchrun` (several
-processes) it trains with DistributedDataParallel: each process takes its share of every epoch's batches;
-process 0 validates and writes the run folder.
+`last.pt` is saved at the end of every epoch, every `checkpoint_minutes` within an epoch, and on Ctrl-C (at the
+batch that is running, or during validation at once). `resume=True` continues from it: the model, optimiser,
+schedule, random state, epoch, the batches already done in that epoch and their loss, clips and time, so the
+resumed run ends with the weights and `log.jsonl` of a run never stopped (but for `seconds`, and a
+`resumed_at_batch` in the resumed epoch's record). After a kill (`kill -9`, a crash, a lost machine) the batches
+since the last save are redone: at most `checkpoint_minutes` of work is lost.
+
+A folder without a checkpoint is not a run: a start that fails before its first checkpoint removes what it wrote,
+and a new start takes over a folder that holds only what a start writes first (`config.yaml`, `tensorboard/`).
+Under `torchrun` (several processes) it trains with DistributedDataParallel: each process takes its share of
+every epoch's batches; process 0 validates and writes the run folder.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import time
-from dataclasses import dataclass, fields
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -31,13 +41,15 @@ from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from h2ot.checkpoint import read_checkpoint, save_checkpoint, unwrap
-from h2ot.config import model_config_of
+from h2ot.config import model_config_of, section_of
 from h2ot.data.clips import ClipDataset
-from h2ot.data.sources import DataSpec, load_split
+from h2ot.data.sources import DataSpec, load_split, require_data
+from h2ot.device import resolve_device
 from h2ot.errors import H2OTError
-from h2ot.evaluate import evaluate
+from h2ot.evaluate import evaluate, predict_sequences
 from h2ot.losses import make_loss
 from h2ot.models.registry import build_model
+from h2ot.settings import check_types, type_hints
 
 NORMALISATION = {
     "joints": "Human3.6M 17 (h2ot.skeleton.JOINT_NAMES)",
@@ -64,6 +76,7 @@ class TrainSettings:
     amp: bool = True  # bfloat16 autocast where the device has it (CUDA)
     max_batches: int | None = None  # per epoch, for quick runs
     validate: bool = True
+    checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> TrainSettings:
@@ -73,13 +86,41 @@ class TrainSettings:
         if unknown:
             raise H2OTError(f"the train section has no setting {', '.join(map(repr, unknown))}; its settings are "
                             f"{', '.join(sorted(names))}")
-        settings = cls(**values)
+        settings = cls(**check_types("train", values, type_hints(cls)))
         if settings.optimizer not in ("adamw", "adam"):
             raise H2OTError(f"unknown optimizer {settings.optimizer!r}: choose adamw or adam")
-        if settings.epochs < 1 or settings.batch_size < 1:
-            raise H2OTError("train.epochs and train.batch_size must be at least 1")
+        for name, least in LEAST.items():
+            value = getattr(settings, name)
+            if value is not None and value < least:
+                raise H2OTError(f"the train setting {name} must be at least {least}, got {value}")
         make_loss(settings.loss)
         return settings
+
+
+LEAST = {"epochs": 1, "batch_size": 1, "max_batches": 1, "stride": 1, "workers": 0, "checkpoint_minutes": 0}
+EVAL_SETTINGS = ("batch_size", "flip_test", "reuse_kept")  # the eval section: options of h2ot.evaluate
+
+
+def eval_options_of(values: dict[str, Any] | None) -> dict[str, Any]:
+    """The eval section, checked against what `h2ot.evaluate.predict_sequences` takes."""
+    values = values or {}
+    unknown = sorted(set(values) - set(EVAL_SETTINGS))
+    if unknown:
+        raise H2OTError(f"the eval section has no setting {', '.join(map(repr, unknown))}; its settings are "
+                        f"{', '.join(EVAL_SETTINGS)}")
+    values = check_types("eval", values, type_hints(predict_sequences))
+    if values.get("batch_size", 1) < 1:
+        raise H2OTError(f"the eval setting batch_size must be at least 1, got {values['batch_size']}")
+    return values
+
+
+@dataclass
+class EpochTotals:
+    """What the batches done so far in an epoch add up to (kept in checkpoints, so a resumed epoch logs whole)."""
+
+    loss: float = 0.0
+    batches: int = 0
+    seconds: float = 0.0
 
 
 class _Distributed:
@@ -105,29 +146,67 @@ class _Distributed:
 
 
 class _Interrupt:
-    """Turns Ctrl-C into a flag checked between batches."""
+    """Turns Ctrl-C into a flag checked between batches; within `at_once()` it raises KeyboardInterrupt at once."""
 
     def __init__(self):
         self.requested = False
+        self.raise_at_once = False
         self.previous = signal.signal(signal.SIGINT, self._handle)
 
     def _handle(self, signum, frame) -> None:
         self.requested = True
+        if self.raise_at_once:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def at_once(self) -> Iterator[None]:
+        self.raise_at_once = True
+        try:
+            yield
+        finally:
+            self.raise_at_once = False
 
     def restore(self) -> None:
         signal.signal(signal.SIGINT, self.previous)
 
 
-def prepare_run_folder(run_dir: Path, config: dict[str, Any], resume: bool) -> None:
+FIRST_WRITES = ("config.yaml", "tensorboard")  # what a start writes before its first checkpoint
+
+
+def prepare_run_folder(run_dir: Path, config: dict[str, Any], resume: bool) -> bool:
+    """Check (resume) or make the run folder and write its config; returns whether this call made the folder."""
     if resume:
         if not (run_dir / "last.pt").is_file():
-            raise H2OTError(f"nothing to resume: {run_dir / 'last.pt'} does not exist")
-        return
-    if run_dir.exists() and any(run_dir.iterdir()):
+            raise H2OTError(f"nothing to resume: {run_dir} holds no last.pt (a start that stopped before its first "
+                            "checkpoint is not a run): start it again without --resume")
+        return False
+    if (run_dir / "last.pt").exists() or (run_dir / "best.pt").exists():
         raise H2OTError(f"the run folder {run_dir} already holds a run: pass --resume to continue it, or --out "
                         "to choose another folder (nothing is overwritten)")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    if run_dir.exists() and not run_dir.is_dir():
+        raise H2OTError(f"the run folder {run_dir} is a file: choose another --out")
+    others = sorted(p.name for p in run_dir.iterdir() if p.name not in FIRST_WRITES) if run_dir.is_dir() else []
+    if others:
+        raise H2OTError(f"the folder {run_dir} holds files that are not a run's ({', '.join(others[:3])}"
+                        f"{', ...' if len(others) > 3 else ''}): choose another --out (nothing is overwritten)")
+    made = not run_dir.exists()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    except OSError as error:
+        raise H2OTError(f"cannot write the run folder {run_dir} ({error.strerror or error}): choose another "
+                        "--out") from None
+    return made
+
+
+def _remove_failed_start(run_dir: Path, made: bool) -> None:
+    """What a start that stopped before its first checkpoint wrote: it is not a run."""
+    if (run_dir / "last.pt").exists():
+        return
+    (run_dir / "config.yaml").unlink(missing_ok=True)
+    shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
+    if made and not any(run_dir.iterdir()):
+        run_dir.rmdir()
 
 
 def _seed_everything(seed: int) -> None:
@@ -149,34 +228,41 @@ def _target_of(poses: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
 
 def train(config: dict[str, Any], run_dir: str | Path, resume: bool = False, device: str | None = None,
           progress: bool = True) -> Path:
-    """Train as `config` says into `run_dir`; returns the path of `best.pt` (or `last.pt` without validation)."""
-    run_dir = Path(run_dir)
-    settings = TrainSettings.from_dict(config.get("train"))
-    data = DataSpec.from_dict(config.get("data") or {})
-    eval_options = dict(config.get("eval") or {})
+    """Train as `config` says into `run_dir`; returns the path of `best.pt` (or `last.pt` without validation).
+    Everything the config names is checked before the run folder is made."""
+    run_dir, device = Path(run_dir), resolve_device(device)
+    settings = TrainSettings.from_dict(section_of(config, "train"))
+    eval_options = eval_options_of(section_of(config, "eval"))
     model_config = model_config_of(config)
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    _seed_everything(settings.seed)
+    model = build_model(model_config)
+    data = DataSpec.from_dict(section_of(config, "data"))
+    require_data(data, "fix it in the config, or pass {setting}=PATH")
     ddp = _Distributed(device)
     if ddp.world > 1 and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     try:
-        if ddp.main:
-            prepare_run_folder(run_dir, config, resume)
+        made = prepare_run_folder(run_dir, config, resume) if ddp.main else False
         ddp.barrier()
-        return _train(config, settings, data, eval_options, model_config, run_dir, resume, device, ddp, progress)
+        try:
+            return _train(config, settings, data, eval_options, model_config, model.to(device), run_dir, resume,
+                          device, ddp, progress)
+        except BaseException:
+            if ddp.main and not resume:
+                _remove_failed_start(run_dir, made)
+            raise
     finally:
         ddp.close()
 
 
-def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, model_config: dict, run_dir: Path,
-           resume: bool, device: torch.device, ddp: _Distributed, progress: bool) -> Path:
-    _seed_everything(settings.seed)
-    model = build_model(model_config).to(device)
+def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, model_config: dict,
+           model: torch.nn.Module, run_dir: Path, resume: bool, device: torch.device, ddp: _Distributed,
+           progress: bool) -> Path:
     optimizer_cls = torch.optim.AdamW if settings.optimizer == "adamw" else torch.optim.Adam
     optimizer = optimizer_cls(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                               **({"amsgrad": True} if settings.optimizer == "adam" else {}))
     schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=settings.lr_decay)
-    start_epoch, start_batch, best = 0, 0, math.inf
+    start_epoch, start_batch, best, done = 0, 0, math.inf, EpochTotals()
     if resume:
         state = read_checkpoint(run_dir / "last.pt")
         unwrap(model).load_state_dict(state["state_dict"])
@@ -184,6 +270,7 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
         schedule.load_state_dict(state["schedule"])
         torch.set_rng_state(state["rng"])
         start_epoch, start_batch, best = state["epoch"], state["batch"], state["best_mpjpe_mm"]
+        done = EpochTotals(**state.get("epoch_totals", {}))
     trained = torch.nn.parallel.DistributedDataParallel(model) if ddp.world > 1 else model
 
     train_set = ClipDataset(load_split(data, "train"), model.frames, mode=model.pipeline, train=True,
@@ -196,12 +283,19 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
     interrupt = _Interrupt()
     last = run_dir / "last.pt"
 
-    def save(path: Path, epoch: int, batch: int, extra: dict[str, Any] | None = None) -> None:
+    def save(path: Path, epoch: int, batch: int, totals: EpochTotals, rng: torch.Tensor | None = None) -> None:
         save_checkpoint(path, model, model_config, data=data.to_dict(),
                         normalisation={**NORMALISATION, "keypoints_2d": data.keypoint_definition()},
                         config=config, epoch=epoch, batch=batch, best_mpjpe_mm=best,
-                        optimizer=optimizer.state_dict(), schedule=schedule.state_dict(), rng=torch.get_rng_state(),
-                        **(extra or {}))
+                        optimizer=optimizer.state_dict(), schedule=schedule.state_dict(),
+                        rng=torch.get_rng_state() if rng is None else rng, epoch_totals=asdict(totals))
+
+    def stop(epoch: int, batch: int, totals: EpochTotals, rng: torch.Tensor | None = None) -> NoReturn:
+        if ddp.main:
+            save(last, epoch, batch, totals, rng)
+            print(f"interrupted: saved {last} at epoch {epoch + 1}, batch {batch}; continue with --resume",
+                  flush=True)
+        raise KeyboardInterrupt
 
     try:
         for epoch in range(start_epoch, settings.epochs):
@@ -210,12 +304,13 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
             if settings.max_batches is not None:
                 batches = min(batches, settings.max_batches)
             skip = start_batch if epoch == start_epoch else 0
+            totals = done if epoch == start_epoch else EpochTotals()
             loader = DataLoader(Subset(train_set, order[skip * settings.batch_size: batches * settings.batch_size]),
                                 batch_size=settings.batch_size, num_workers=settings.workers,
                                 # its own generator: creating the loader must not draw from the global one
                                 generator=torch.Generator().manual_seed(settings.seed + epoch))
             trained.train()
-            started, total, count = time.time(), 0.0, 0
+            started = saved = time.monotonic()
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", initial=skip, total=batches,
                        disable=not (progress and ddp.main), dynamic_ncols=True)
             for index, batch in enumerate(bar, start=skip):
@@ -231,36 +326,46 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
                 if settings.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
                 optimizer.step()
-                total, count = total + loss.item(), count + 1
-                bar.set_postfix(loss=f"{total / count:.4f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
+                now = time.monotonic()
+                totals = EpochTotals(totals.loss + loss.item(), totals.batches + 1, totals.seconds + now - started)
+                started = now
+                bar.set_postfix(loss=f"{totals.loss / totals.batches:.4f}",
+                                lr=f"{optimizer.param_groups[0]['lr']:.2e}")
                 if interrupt.requested:
-                    if ddp.main:
-                        save(last, epoch, index + 1)
                     bar.close()
-                    raise KeyboardInterrupt
+                    stop(epoch, index + 1, totals)
+                if ddp.main and now - saved >= settings.checkpoint_minutes * 60:
+                    save(last, epoch, index + 1, totals)
+                    saved = time.monotonic()
             bar.close()
+            scores = None
+            if validation is not None:
+                rng = torch.get_rng_state()
+                try:
+                    with interrupt.at_once():
+                        if interrupt.requested:
+                            raise KeyboardInterrupt
+                        scores = evaluate(model, validation, device=device, **eval_options)
+                except KeyboardInterrupt:  # every batch is done: the resumed run validates again
+                    stop(epoch, batches, totals, rng)
             schedule.step()
-            record = {"epoch": epoch + 1, "loss": total / max(count, 1), "lr": optimizer.param_groups[0]["lr"],
-                      "seconds": round(time.time() - started, 1), "world_size": ddp.world,
-                      "clips": len(order[skip * settings.batch_size: batches * settings.batch_size]) * ddp.world}
+            record = {"epoch": epoch + 1, "loss": totals.loss / max(totals.batches, 1),
+                      "lr": optimizer.param_groups[0]["lr"], "seconds": round(totals.seconds, 1),
+                      "world_size": ddp.world, "clips": len(order[: batches * settings.batch_size]) * ddp.world}
+            if skip:
+                record["resumed_at_batch"] = skip
             if ddp.main:
-                if validation is not None:
-                    scores = evaluate(model, validation, device=device, **eval_options)
+                is_best = True
+                if scores is not None:
                     record.update({f"val_{k}": v for k, v in scores.items() if k.endswith("_mm")})
                     is_best = scores["mpjpe_mm"] < best
                     best = min(best, scores["mpjpe_mm"])
-                else:
-                    is_best = True
-                save(last, epoch + 1, 0)
+                save(last, epoch + 1, 0, EpochTotals())
                 if is_best:
-                    save(run_dir / "best.pt", epoch + 1, 0)
+                    save(run_dir / "best.pt", epoch + 1, 0, EpochTotals())
                 log.write(record)
                 print(_summary_line(record, best), flush=True)
             ddp.barrier()
-    except KeyboardInterrupt:
-        if ddp.main:
-            print(f"interrupted: saved {last}; continue with --resume", flush=True)
-        raise
     finally:
         interrupt.restore()
         if log is not None:

@@ -42,3 +42,26 @@ def test_release_copy_drops_the_training_state(tmp_path):
     assert "optimizer" in torch.load(source, weights_only=True)
     with pytest.raises(H2OTError, match="another file"):
         save_for_release(source, source)
+
+
+def test_h2ot_load_gives_a_trained_model_in_eval_mode(tmp_path):
+    config = h2ot.resolve_config("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2, drop=0.5)
+    model = h2ot.build_model(config)
+    path = save_checkpoint(tmp_path / "best.pt", model, config)
+    loaded = h2ot.load(path)
+    assert not loaded.training
+    x = torch.randn(1, 9, 17, 2)
+    torch.testing.assert_close(loaded(x), loaded(x), rtol=0, atol=0)  # dropout is off
+    torch.testing.assert_close(loaded(x), model.eval()(x))
+    with pytest.raises(H2OTError, match="presets such as 'mixste' are untrained"):
+        h2ot.load("mixste")
+    with pytest.raises(H2OTError, match="no checkpoint at"):
+        h2ot.load(tmp_path / "absent.pt")
+
+
+def test_h2ot_load_takes_a_shipped_models_name():
+    from h2ot.lift import shipped_models
+
+    if "bandai-mixste-small" not in shipped_models():
+        pytest.skip("models/bandai-mixste-small is not here")
+    assert h2ot.load("bandai-mixste-small").frames == 81

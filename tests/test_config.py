@@ -54,3 +54,55 @@ def test_load_model_from_a_preset_a_config_or_a_checkpoint(tmp_path):
     assert load_model(str(path)).state_dict().keys() == from_config.state_dict().keys()
     with pytest.raises(H2OTError, match="cannot be changed"):
         load_model(str(path), frames=9)
+
+
+@pytest.mark.parametrize(("section", "values", "message"), [
+    ("train", {"epochs": "abc"}, "the train setting epochs takes a whole number, got 'abc'"),
+    ("train", {"lr": "fast"}, "the train setting lr takes a number, got 'fast'"),
+    ("train", {"amp": "yes"}, "the train setting amp takes true or false, got 'yes'"),
+    ("train", {"max_batches": 0}, "the train setting max_batches must be at least 1, got 0"),
+    ("train", {"checkpoint_minutes": -1}, "the train setting checkpoint_minutes must be at least 0, got -1"),
+    ("data", {"source": "x", "fps": "fast"}, "the data setting fps takes a number or null, got 'fast'"),
+    ("data", {"source": 3}, "the data setting source takes a string or a list, got 3"),
+    ("eval", {"batch_size": "big"}, "the eval setting batch_size takes a whole number, got 'big'"),
+    ("eval", {"flip": True}, "the eval section has no setting 'flip'"),
+])
+def test_config_values_are_checked_against_what_each_setting_takes(section, values, message):
+    from h2ot.data.sources import DataSpec
+    from h2ot.train import TrainSettings, eval_options_of
+
+    check = {"train": TrainSettings.from_dict, "data": DataSpec.from_dict, "eval": eval_options_of}[section]
+    with pytest.raises(H2OTError, match=message):
+        check(values)
+
+
+def test_numbers_yaml_reads_as_text_are_taken():
+    from h2ot.train import TrainSettings
+
+    config = apply_overrides({"train": {}}, ["train.lr=1e-3", "train.lr_decay=1"])  # PyYAML: '1e-3' is a string
+    settings = TrainSettings.from_dict(config["train"])
+    assert settings.lr == 0.001 and settings.lr_decay == 1.0 and isinstance(settings.lr_decay, float)
+
+
+def test_a_section_must_be_a_mapping():
+    from h2ot.config import section_of
+
+    with pytest.raises(H2OTError, match="the train section must be a mapping of settings"):
+        section_of({"train": 3}, "train")
+
+
+def test_data_paths_are_found_from_the_file_that_names_them(tmp_path, monkeypatch):
+    (tmp_path / "shared" / "data" / "clips").mkdir(parents=True)
+    (tmp_path / "project" / "configs").mkdir(parents=True)
+    path = tmp_path / "project" / "configs" / "x.yaml"
+    path.write_text("data:\n  source: ../shared/data/clips\n  detections: nowhere.npz\n")
+    monkeypatch.chdir(tmp_path / "project")  # the repository folder: the path is right as it stands
+    assert load_config(path)["data"]["source"] == "../shared/data/clips"
+    monkeypatch.chdir(tmp_path / "project" / "configs")  # elsewhere: found from a folder above the config
+    data = load_config(path, ["data.test_source=mine.npz"])["data"]
+    assert data == {"source": str(tmp_path / "shared" / "data" / "clips"), "detections": "nowhere.npz",
+                    "test_source": "mine.npz"}  # not found anywhere, or given on the command line: as written
+    path.write_text("data:\n  source: [../shared/data/clips, {path: ../shared/data/clips, split: train}]\n")
+    assert load_config(path)["data"]["source"] == [str(tmp_path / "shared" / "data" / "clips"),
+                                                   {"path": str(tmp_path / "shared" / "data" / "clips"),
+                                                    "split": "train"}]

@@ -4,8 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from data.humanoid import humanoid_bvh
 
 import h2ot
+from h2ot.checkpoint import save_checkpoint
 from h2ot.cli import main
 from h2ot.data.sequence import Sequence
 from h2ot.data.sources import DataSpec, load_split
@@ -67,3 +69,26 @@ def test_eval_command_on_a_folder_without_split_uses_every_clip(tmp_path, capsys
     assert json.loads(capsys.readouterr().out)["mpjpe_mm"] == result["mpjpe_mm"]
     assert main(["eval", "--checkpoint", str(tmp_path / "none.pt")]) == 2
     assert torch.load(checkpoint, weights_only=True)["format"] == "h2ot-checkpoint/1"
+
+
+def test_eval_chooses_the_split_and_finds_the_checkpoints_own_data_from_anywhere(tmp_path, monkeypatch, capsys):
+    clips = tmp_path / "project" / "clips"
+    clips.mkdir(parents=True)
+    humanoid_bvh(clips / "dataset-1_walk_mystyle_001.bvh", frames=40)  # a Bandai name, a style of one's own: train
+    config = h2ot.resolve_config("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2)
+    model = h2ot.build_model(config)
+    checkpoint = save_checkpoint(tmp_path / "project" / "runs" / "x" / "best.pt", model, config,
+                                 data={"source": "clips", "fps": 30})  # as named from the project folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("H2OT_CACHE", str(tmp_path / "cache"))
+    assert main(["eval", "--checkpoint", str(checkpoint), "--json"]) == 2
+    assert "has no clip in its test split" in (err := capsys.readouterr().err) and "--split all" in err
+    assert main(["eval", "--checkpoint", str(checkpoint), "--split", "all", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "all" and result["source"] == str(clips) and result["frames"] > 0
+
+    lost = save_checkpoint(tmp_path / "lost.pt", model, config, data={"source": "../shared/data/gone", "fps": 30})
+    assert main(["eval", "--checkpoint", str(lost)]) == 2
+    assert "../shared/data/gone is not found" in (err := capsys.readouterr().err) and "pass --data SOURCE" in err
+    assert main(["eval", "--checkpoint", str(lost), "--data", str(clips), "--split", "train", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["frames"] == result["frames"]

@@ -8,8 +8,9 @@ import json
 import torch
 
 from h2ot.bench import bench_model, matmul_gflops
+from h2ot.commands import positive_int
 from h2ot.config import load_model
-from h2ot.errors import H2OTError
+from h2ot.device import resolve_device
 from h2ot.models import list_models
 
 
@@ -21,29 +22,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("models", nargs="+", metavar="MODEL",
                         help=f"a preset ({', '.join(list_models())}), an experiment config (.yaml) or an h2ot "
                              "checkpoint (.pt)")
-    parser.add_argument("--frames", type=int, help="clip length (default: each preset's own)")
-    parser.add_argument("--batch", type=int, default=1, help="clips per forward pass (default 1)")
-    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's default)")
+    parser.add_argument("--frames", type=positive_int, help="clip length (default: each preset's own)")
+    parser.add_argument("--batch", type=positive_int, default=1, help="clips per forward pass (default 1)")
+    parser.add_argument("--threads", type=positive_int, help="CPU threads (default: torch's default)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (default cpu)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed passes; the median is reported (default 5)")
+    parser.add_argument("--repeat", type=positive_int, default=5,
+                        help="timed passes; the median is reported (default 5)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    device = resolve_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.batch < 1 or args.repeat < 1:
-        raise H2OTError("--batch and --repeat must be at least 1")
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise H2OTError(f"--device {args.device} asked for, but this machine has no CUDA device")
-    overrides = {"frames": args.frames} if args.frames else {}
+    overrides = {"frames": args.frames} if args.frames is not None else {}
     records = []
     for name in args.models:
         model = load_model(name, **overrides)
-        records.append(bench_model(name, model, args.batch, args.device, repeat=args.repeat).as_dict())
+        records.append(bench_model(name, model, args.batch, device, repeat=args.repeat).as_dict())
         del model
-    machine = matmul_gflops(torch.device(args.device))
+    machine = matmul_gflops(device)
     first = records[0]
     for record in records:
         record["machine_matmul_gflops_per_s"] = machine

@@ -1,9 +1,11 @@
-"""`h2ot eval --checkpoint CKPT [--data SOURCE] [--json]`: pose errors of a trained model."""
+"""`h2ot eval --checkpoint CKPT [--data SOURCE] [--split SPLIT] [--json]`: pose errors of a trained model."""
 
 from __future__ import annotations
 
 import argparse
 import json
+
+from h2ot.commands import positive_int
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -14,12 +16,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "noise; a folder with a default split is evaluated on its test split, any other on every clip), "
                     "or a Human3.6M / MPI-INF-3DHP file. Errors in millimetres.")
     parser.add_argument("--checkpoint", required=True, help="an h2ot checkpoint (best.pt, last.pt or a shipped one)")
-    parser.add_argument("--data", metavar="SOURCE", help="what to evaluate on (default: the checkpoint's test split)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--data", metavar="SOURCE", help="what to evaluate on (default: the checkpoint's own data)")
+    parser.add_argument("--split", choices=("test", "validation", "train", "all"), default="test",
+                        help="which clips of the data: its test split (default; every clip of a BVH folder without "
+                             "a default split), validation, train, or all of them")
+    parser.add_argument("--batch-size", type=positive_int, default=64, help="clips per forward pass (default 64)")
     parser.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
     parser.add_argument("--no-reuse-kept", action="store_true",
                         help="seq2frame: let the flipped copy choose its own kept frames")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (default cpu)")
     parser.add_argument("--per-group", action="store_true", help="print the errors per style / action too")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)
@@ -27,20 +32,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from h2ot.checkpoint import load_checkpoint
-    from h2ot.data.sources import DataSpec, load_split
+    from h2ot.data.sources import DataSpec, load_split, require_data, resolve_data_paths
+    from h2ot.device import resolve_device
     from h2ot.evaluate import evaluate
 
+    device = resolve_device(args.device)
     model, payload = load_checkpoint(args.checkpoint)
-    spec = DataSpec.from_dict(dict(payload.get("data") or {}, **({"source": args.data} if args.data else {})))
+    values = resolve_data_paths(payload.get("data") or {}, named_in=args.checkpoint)
+    spec = DataSpec.from_dict(dict(values, **({"source": args.data} if args.data else {})))
+    if not args.data:
+        require_data(spec, "pass --data SOURCE to evaluate on data you have")
     spec.max_clips = None
-    sequences = load_split(spec, "test")
+    sequences = load_split(spec, args.split)
     results = evaluate(model, sequences, batch_size=args.batch_size, flip_test=not args.no_flip,
-                       reuse_kept=not args.no_reuse_kept, device=args.device, progress=not args.json)
-    results = {"checkpoint": str(args.checkpoint), "source": spec.source, "clips": len(sequences), **results}
+                       reuse_kept=not args.no_reuse_kept, device=device, progress=not args.json)
+    results = {"checkpoint": str(args.checkpoint), "source": spec.source, "split": args.split,
+               "clips": len(sequences), **results}
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"{args.checkpoint} on {spec.source}: {len(sequences)} sequences, {results['frames']} frames")
+    print(f"{args.checkpoint} on {spec.source} ({args.split}): {len(sequences)} sequences, {results['frames']} frames")
     print(_row("all", results))
     if args.per_group:
         for name, group in results["per_group"].items():

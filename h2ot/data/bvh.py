@@ -265,7 +265,23 @@ def parse_bvh(path: str | Path) -> BvhFile:
         raise _motion_error(path, lines, first, frames, width) from None
     if values.shape[0] < frames or (values.shape[0] and values.shape[1] != width):
         raise _motion_error(path, lines, first, frames, width)
-    return BvhFile(path, skeleton, frame_time, values[:frames])
+    values = values[:frames]
+    if not np.isfinite(values).all():
+        raise _not_finite_error(path, lines, first, skeleton, values)
+    return BvhFile(path, skeleton, frame_time, values)
+
+
+def _not_finite_error(path: str, lines: list[str], first: int, skeleton: BvhSkeleton, values: np.ndarray) -> H2OTError:
+    """Name the first NaN or infinite value of a MOTION block: its frame, line, joint and channel."""
+    bad = ~np.isfinite(values)
+    frame, column = (int(i) for i in np.argwhere(bad)[0])
+    channels = [(joint, channel) for joint, chans in zip(skeleton.names, skeleton.channels, strict=True)
+                for channel in chans]
+    joint, channel = channels[column]
+    line = [i for i in range(first, len(lines)) if lines[i].split()][frame] + 1
+    more = f" (and {int(bad.sum()) - 1} more values)" if bad.sum() > 1 else ""
+    return _error(path, line, f"frame {frame}, channel {channel} of joint {joint} is {values[frame, column]}{more}: "
+                              "repair or cut those frames, or move the file out of the folder.")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -102,6 +102,8 @@ def _cache_file(path: Path, options: dict[str, Any]) -> Path:
 def _read_cache(file: Path, path: Path) -> Motion | None:
     try:
         with np.load(file, allow_pickle=False) as data:
+            if not np.isfinite(data["positions"]).all():
+                return None  # cached before NaN were refused: load afresh, which names the bad value
             return Motion(
                 positions=data["positions"], fps=float(data["fps"]), name=str(data["name"]), path=str(path),
                 units=float(data["units"]), joint_map=str(data["joint_map"]), up_axis=str(data["up_axis"]),

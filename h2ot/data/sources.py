@@ -25,6 +25,7 @@ Bandai Namco training styles plus every CMU clip for training:
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from h2ot.data.noise import DetectionNoise
 from h2ot.data.npz import npz_keys
 from h2ot.data.sequence import Sequence, mocap_sequences
 from h2ot.errors import H2OTError
+from h2ot.settings import check_types, type_hints
 
 SPLITS = ("train", "validation", "test")
 # DataSpec.cameras -> the cameras of h2ot.data.sequence.mocap_sequences; DataSpec.eval_cameras: "rig" or "phone".
@@ -61,6 +63,8 @@ class DataSpec:
     eval_cameras: str = "rig"
 
     def __post_init__(self) -> None:
+        for name, value in check_types("data", asdict(self), type_hints(DataSpec)).items():
+            setattr(self, name, value)
         choices = {"keypoints_2d": tuple(KEYPOINTS_2D), "cameras": tuple(TRAIN_CAMERAS), "eval_cameras": EVAL_CAMERAS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -106,6 +110,45 @@ def source_entries(source: Any) -> list[tuple[Path, str]]:
     return entries
 
 
+PATH_SETTINGS = ("detections", "test_source")  # the data settings that name a file, besides the source
+
+
+def resolve_data_paths(values: dict[str, Any], named_in: str | Path) -> dict[str, Any]:
+    """A data section as named in a file (a config, a checkpoint): each relative path that does not exist from
+    the working directory but does from the folder of `named_in`, or from a folder above it, becomes that path
+    (`../shared/data/bandai-namco` in `configs/x.yaml` names the same folder from anywhere)."""
+    folders = Path(named_in).resolve().parents
+
+    def resolve(path: Any) -> Any:
+        if not isinstance(path, str) or Path(path).is_absolute() or Path(path).exists():
+            return path
+        found = next((folder / path for folder in folders if (folder / path).exists()), None)
+        return path if found is None else os.path.normpath(found)
+
+    values = dict(values)
+    source = values.get("source")
+    if isinstance(source, list):
+        values["source"] = [dict(item, path=resolve(item.get("path"))) if isinstance(item, dict) else resolve(item)
+                            for item in source]
+    elif source is not None:
+        values["source"] = resolve(source)
+    for name in PATH_SETTINGS:
+        if values.get(name) is not None:
+            values[name] = resolve(values[name])
+    return values
+
+
+def require_data(spec: DataSpec, fix: str) -> None:
+    """Raise H2OTError when a path the spec names does not exist; the sentence ends with `fix`, formatted with
+    `setting` (e.g. "data.source")."""
+    paths = [("source", path) for path, _ in source_entries(spec.source)]
+    paths += [(name, Path(getattr(spec, name))) for name in PATH_SETTINGS if getattr(spec, name) is not None]
+    for name, path in paths:
+        if not path.exists():
+            raise H2OTError(f"the data {path} is not found from the working directory ({Path.cwd()}) nor from the "
+                            f"folder of the file that names it; {fix.format(setting=f'data.{name}')}")
+
+
 def kind_of(path: Path) -> str:
     if path.is_dir() or path.name.lower().endswith((".bvh", ".bvh.gz")):
         return "bvh"
@@ -144,7 +187,9 @@ def load_split(spec: DataSpec, split: str) -> list[Sequence]:
     if spec.max_clips is not None:
         sequences = sequences[: spec.max_clips]
     if not sequences:
-        raise H2OTError(f"{spec.source} has no clip in its {split} split")
+        raise H2OTError(f"{spec.source} has no clip in its {split} split (Bandai Namco clips are split by the style "
+                        "in their names, other clips by a hash of their names: docs/DATA.md); h2ot eval --split all "
+                        "evaluates every clip")
     return sequences
 
 

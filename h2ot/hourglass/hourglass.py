@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -82,16 +83,17 @@ class HourglassModel(nn.Module):
     def centre(self) -> int:
         return (self.frames - 1) // 2
 
-    def forward(self, x: Tensor, detailed: bool = False) -> Tensor | HourglassOutput:
+    def forward(self, x: Tensor | np.ndarray, detailed: bool = False) -> Tensor | HourglassOutput:
         """The poses; with `detailed`, the whole `HourglassOutput` (for training wrappers such as DDP, which
         must see the forward call)."""
         output = self.predict(x)
         return output if detailed else output.poses
 
-    def predict(self, x: Tensor, kept: Sequence[Tensor] | None = None) -> HourglassOutput:
-        """Lift `x` `[B, T, J, C_in]`. `kept`, when given, replays the frames an earlier call kept (its
-        `.kept`), e.g. for a flipped copy of the same clip, instead of choosing them again."""
-        self._check_input(x)
+    def predict(self, x: Tensor | np.ndarray, kept: Sequence[Tensor] | None = None) -> HourglassOutput:
+        """Lift `x` `[B, T, J, C_in]`: a tensor or a NumPy array of any real type, converted to the model's dtype
+        and device. `kept`, when given, replays the frames an earlier call kept (its `.kept`), e.g. for a
+        flipped copy of the same clip, instead of choosing them again."""
+        x = self._as_input(x)
         if kept is not None and len(kept) != len(self.schedule):
             raise H2OTError(f"kept has {len(kept)} stages, the schedule {len(self.schedule)}")
         backbone = self.backbone
@@ -139,15 +141,28 @@ class HourglassModel(nn.Module):
         protect = self.centre if self.pipeline == "seq2frame" else None
         return self.pruner.select(context, self.schedule.stages[stage].tokens, protect)
 
-    def _check_input(self, x: Tensor) -> None:
+    def _as_input(self, x: Tensor | np.ndarray) -> Tensor:
+        """`x` as a tensor of the model's dtype on its device, after checking its shape and values."""
+        try:
+            x = torch.as_tensor(x)
+        except (TypeError, ValueError, RuntimeError):
+            raise H2OTError(f"the model takes keypoints as a tensor or a NumPy array of numbers, got "
+                            f"{type(x).__name__}") from None
+        if x.is_complex() or x.dtype == torch.bool:
+            raise H2OTError(f"the model takes keypoints as real numbers, got {x.dtype}")
         backbone = self.backbone
         expected = (self.frames, backbone.num_joints, backbone.in_channels)
         if x.ndim != 4 or tuple(x.shape[1:]) != expected:
             raise H2OTError(f"the model takes keypoints of shape [batch, {expected[0]} frames, {expected[1]} "
                             f"joints, {expected[2]} channels], got {list(x.shape)}; cut longer sequences into "
                             "windows of that many frames and pad shorter ones")
+        if x.shape[0] == 0:
+            raise H2OTError("the batch holds no clip (its first dimension is 0): give at least one clip")
+        weight = next(self.parameters())
+        x = x.to(weight.device, weight.dtype)
         if not torch.isfinite(x).all():
             raise H2OTError("the keypoints hold NaN or infinite values: fill or drop the missing detections")
+        return x
 
 
 def _positions_of(kept: Tensor, frames: Tensor) -> Tensor:

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import copy
 import inspect
+from itertools import pairwise
 from typing import Any
 
 from h2ot.errors import H2OTError
 from h2ot.hourglass.contract import Backbone
 from h2ot.hourglass.hourglass import HourglassModel
 from h2ot.hourglass.schedule import Schedule
+from h2ot.settings import check_types, type_hints
 
 BACKBONES: dict[str, type[Backbone]] = {}
 PRESETS: dict[str, dict[str, Any]] = {}
 HOURGLASS_DEFAULTS = {"pruner": "tpc", "recoverer": "tra", "schedule": [], "position_embedding": True}
+HOURGLASS_TYPES = {"pruner": str, "recoverer": str | None, "schedule": list | None, "position_embedding": bool}
 MODEL_KEYS = ("backbone", "pipeline", "hourglass")
 
 
@@ -50,16 +53,45 @@ def resolve_config(name: str, **overrides: Any) -> dict[str, Any]:
     config = copy.deepcopy(PRESETS[name])
     frames = overrides.get("frames", config.get("frames"))
     if config["hourglass"] and "hourglass" not in overrides and frames != config.get("frames"):
-        schedule = Schedule.parse(config["hourglass"]["schedule"]).scaled(config["frames"], frames)
-        config["hourglass"]["schedule"] = schedule.to_list()
+        _check_sizes(config["backbone"], {"frames": frames})
+        config["hourglass"]["schedule"] = _scaled_schedule(name, config, frames)
     config.update(copy.deepcopy(overrides))
     return config
+
+
+def _scaled_schedule(name: str, config: dict[str, Any], frames: int) -> list[list[int]]:
+    """The preset's schedule for clips of `frames`, each stage keeping the same fraction of the frames; an
+    H2OTError when a stage would keep fewer than 2 frames, or no fewer than the stage before it."""
+    preset = Schedule.parse(config["hourglass"]["schedule"])
+
+    def fits(count: int) -> bool:
+        kept = [stage.tokens * count / config["frames"] for stage in preset]
+        counts = [count] + [stage.tokens for stage in preset.scaled(config["frames"], count)]
+        return min(kept) >= 2 and all(a > b for a, b in pairwise(counts))
+
+    if not fits(frames):
+        least = next((count for count in range(frames + 1, config["frames"]) if fits(count)), config["frames"])
+        raise H2OTError(f"{name}'s schedule {preset.to_list()} ([block, frames kept] of {config['frames']} frames) "
+                        f"cannot be scaled to {frames} frames, as a stage would keep fewer than 2 frames or no fewer "
+                        f"than the stage before it: give at least {least} frames, or set the schedule yourself "
+                        "(hourglass={...}) or drop it (hourglass=None)")
+    return preset.scaled(config["frames"], frames).to_list()
 
 
 def create_model(name: str, **overrides: Any) -> HourglassModel:
     """Build preset `name`, e.g. `create_model("mixste", frames=81, hourglass={"pruner": "tps",
     "recoverer": "tri", "schedule": [[1, 41], [3, 21]]})`. The model starts in training mode."""
     return build_model(resolve_config(name, **overrides))
+
+
+def _check_sizes(backbone: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`kwargs` of `backbone` checked against its constructor's type hints: every whole-number setting is a size
+    (frames, dim, depth, heads, ...) and must be at least 1."""
+    kwargs = check_types("model", kwargs, type_hints(BACKBONES[backbone]))
+    for key, value in kwargs.items():
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            raise H2OTError(f"the model setting {key} is a size and must be at least 1, got {value}")
+    return kwargs
 
 
 def build_model(config: dict[str, Any]) -> HourglassModel:
@@ -74,11 +106,15 @@ def build_model(config: dict[str, Any]) -> HourglassModel:
     if unknown:
         raise H2OTError(f"{name} has no setting {', '.join(map(repr, unknown))}; its settings are "
                         f"{', '.join(sorted(accepted))}")
+    kwargs = _check_sizes(name, kwargs)
+    if not isinstance(config.get("hourglass") or {}, dict):
+        raise H2OTError(f"the model setting hourglass takes a mapping or null, got {config['hourglass']!r}")
     hourglass = dict(HOURGLASS_DEFAULTS, **(config.get("hourglass") or {}))
     unknown = sorted(set(hourglass) - set(HOURGLASS_DEFAULTS))
     if unknown:
         raise H2OTError(f"the hourglass has no setting {', '.join(map(repr, unknown))}; its settings are "
                         f"{', '.join(HOURGLASS_DEFAULTS)}")
+    hourglass = check_types("hourglass", hourglass, HOURGLASS_TYPES)
     schedule = Schedule.parse(hourglass["schedule"])
     frames, depth = cls.setting("frames", kwargs), cls.count_blocks(kwargs)
     schedule.validate(frames, depth)

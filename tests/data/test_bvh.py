@@ -319,3 +319,32 @@ def test_not_a_number_and_not_a_bvh(tmp_path: Path) -> None:
         parse_bvh(write(tmp_path / "notes.bvh", "hello\n"))
     with pytest.raises(H2OTError, match=r"no such file|cannot read"):
         parse_bvh(tmp_path / "absent.bvh")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_nan_names_the_file_frame_and_channel(tmp_path: Path, value: str) -> None:
+    lines = TINY.splitlines()
+    lines[-1] = f"0 0 0 0 0 0 90 {value} 0"  # frame 2, Chest's Xrotation
+    with pytest.raises(H2OTError, match=rf"bad\.bvh: line 21: frame 2, channel Xrotation of joint Chest is {value}: "
+                                        "repair or cut those frames, or move the file out of the folder"):
+        load_bvh(write(tmp_path / "bad.bvh", "\n".join(lines)), joint_map={})
+
+
+def test_a_cached_clip_with_nan_is_loaded_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from humanoid import humanoid_bvh
+
+    from h2ot.data.mocap import MocapDataset, _cache_file, _write_cache
+
+    monkeypatch.setenv("H2OT_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "clips").mkdir()
+    path = humanoid_bvh(tmp_path / "clips" / "walk.bvh")
+    motion = load_bvh(path)
+    motion.positions[1, 3] = np.nan
+    lines = path.read_text().splitlines()
+    lines[-1] = lines[-1].replace(" 0 0 0 ", " nan 0 0 ", 1)
+    path.write_text("\n".join(lines) + "\n")
+    # what a version that took NaN would have cached for this file
+    _write_cache(_cache_file(path, {"units": "auto", "joint_map": None, "fps": None, "drop_first_frame": None}),
+                 motion)
+    with pytest.raises(H2OTError, match="is nan"):
+        MocapDataset(tmp_path / "clips")

@@ -109,6 +109,42 @@ def test_nan_input_is_refused():
         tiny()(x)
 
 
+def test_float64_integer_and_numpy_inputs_are_converted_to_the_models_dtype():
+    model = tiny().eval()
+    x = torch.randn(2, 27, 17, 2)
+    expected = model(x)
+    for given in (x.double(), x.numpy(), x.double().numpy()):
+        torch.testing.assert_close(model(given), expected, rtol=0, atol=0)
+    pixels = torch.randint(-5, 5, (1, 27, 17, 2))
+    torch.testing.assert_close(model(pixels), model(pixels.float()), rtol=0, atol=0)
+    assert model(pixels.numpy()).dtype == torch.float32
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    (torch.zeros(0, 27, 17, 2), "the batch holds no clip"),
+    ("keypoints", "a tensor or a NumPy array of numbers, got str"),
+    (torch.zeros(1, 27, 17, 2, dtype=torch.bool), "real numbers, got torch.bool"),
+])
+def test_inputs_that_are_no_keypoints_are_named(given, message):
+    with pytest.raises(H2OTError, match=message):
+        tiny().eval()(given)
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"frames": -5}, "frames is a size and must be at least 1, got -5"),
+    ({"frames": 0}, "frames is a size and must be at least 1, got 0"),
+    ({"frames": "abc"}, "the model setting frames takes a whole number, got 'abc'"),
+    ({"dim": 2.5}, "the model setting dim takes a whole number, got 2.5"),
+    ({"drop_path": "high"}, "the model setting drop_path takes a number, got 'high'"),
+    ({"hourglass": "tpc"}, "the model setting hourglass takes a mapping or null, got 'tpc'"),
+    ({"hourglass": {"pruner": "tpc", "recoverer": "tra", "schedule": [[1, 5]], "position_embedding": "yes"}},
+     "the hourglass setting position_embedding takes true or false, got 'yes'"),
+])
+def test_bad_model_settings_are_one_sentence(overrides, message):
+    with pytest.raises(H2OTError, match=message):
+        h2ot.create_model("mixste", **overrides)
+
+
 def test_unknown_model_and_backbone_settings_are_named():
     with pytest.raises(H2OTError, match="unknown model"):
         h2ot.create_model("mixste-xxl")
@@ -118,5 +154,11 @@ def test_unknown_model_and_backbone_settings_are_named():
 
 def test_a_frames_override_scales_the_preset_pyramid():
     assert h2ot.resolve_config("hot-mixste", frames=81)["hourglass"]["schedule"] == [[3, 27]]
+    assert h2ot.resolve_config("hot-mixste", frames=6)["hourglass"]["schedule"] == [[3, 2]]
+    with pytest.raises(H2OTError, match=r"hot-mixste's schedule \[\[3, 81\]\] .* cannot be scaled to 5 frames.* "
+                                        r"give at least 6 frames"):
+        h2ot.resolve_config("hot-mixste", frames=5)
+    with pytest.raises(H2OTError, match="give at least 12 frames"):  # 41 of 243 frames: 2 of 12
+        h2ot.resolve_config("h2ot-mixste", frames=11)
     given = {"pruner": "tps", "recoverer": "tri", "schedule": [[1, 30]]}
     assert h2ot.resolve_config("hot-mixste", frames=81, hourglass=given)["hourglass"] == given

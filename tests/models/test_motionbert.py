@@ -117,7 +117,7 @@ def test_temporal_attentions_record_per_frame_and_batch_major() -> None:
 
 @pytest.mark.parametrize(("change", "words"), [
     ({"dim": 15}, "divisible by num_heads"),
-    ({"depth": 0}, "positive integers"),
+    ({"depth": 0}, "depth is a size and must be at least 1"),
     ({"heads": 4}, "no setting 'heads'"),
     ({"hourglass": {"schedule": [[3, 5]]}}, "between 1 and 2"),
 ])
