@@ -76,6 +76,9 @@ class Lifter:
     def load(cls, spec: str | Path | HourglassModel | None = None, **options: Any) -> Lifter:
         """From a shipped model's name (None: the default), an h2ot checkpoint, or a model in memory (30 fps
         assumed unless `fps` is given)."""
+        from h2ot.device import resolve_device
+
+        options["device"] = resolve_device(options.get("device", "cpu"))
         if isinstance(spec, HourglassModel):
             return cls(model=spec.eval(), fps=float(options.pop("fps", 30.0)), **options)
         from h2ot.checkpoint import load_checkpoint

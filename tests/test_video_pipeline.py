@@ -141,6 +141,8 @@ def test_bad_arguments_are_one_sentence(tmp_path):
         h2ot.video.run(tmp_path, **QUIET)
     with pytest.raises(H2OTError, match="unknown model"):
         h2ot.video.run(TAKE / "cam01.mp4", out=tmp_path / "o", model="mixste", **QUIET)
+    with pytest.raises(H2OTError, match="unknown device 'banana'"):
+        h2ot.video.run(TAKE / "cam01.mp4", out=tmp_path / "o", device="banana", **QUIET)
     with pytest.raises(H2OTError, match="needs --keypoint-format"):
         h2ot.video.run(TAKE / "cam01.mp4", out=tmp_path / "o", keypoints=tmp_path / "k.json", **QUIET)
 
