@@ -88,8 +88,10 @@ def check_poses(poses: Any, valid: Any = None, root_translation: Any = None) -> 
 
 
 def hold_nearest_valid(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """`values` `[T, ...]` whose invalid frames are replaced by the nearest valid frame (the earlier on a tie)."""
-    if valid.all():
+    """`values` `[T, ...]` whose invalid frames are replaced by the nearest valid frame (the earlier on a tie); as
+    they are when every frame or none is valid."""
+    valid = np.asarray(valid, bool)
+    if valid.all() or not valid.any():
         return values
     index = np.flatnonzero(valid)
     after = np.clip(np.searchsorted(index, np.arange(len(valid))), 0, len(index) - 1)

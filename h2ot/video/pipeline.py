@@ -32,6 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from h2ot.errors import H2OTError, H2OTWarning
+from h2ot.export.common import hold_nearest_valid
 from h2ot.keypoint_sets import to_h36m
 from h2ot.lift import Lifter
 from h2ot.video.decode import VideoSource, open_video
@@ -131,7 +132,7 @@ def run(video: str | Path, **options: Any) -> VideoResult:
     for track in chosen:
         keypoints, valid, interpolated = fill_gaps(track, max_gap)
         with times.stage("lift"):
-            poses = lifter(_hold_invalid(keypoints, valid), source.fps, (source.width, source.height))
+            poses = lifter(hold_nearest_valid(keypoints, valid), source.fps, (source.width, source.height))
         mediapipe_3d = compare if compare is not None and track is chosen[0] else None
         people.append(Person(track.id, poses, keypoints, valid, interpolated, mediapipe_3d))
     if not people[0].valid.all():
@@ -199,8 +200,10 @@ def _keypoints_2d(source: VideoSource, opts: Options, times: StageTimes,
     if not any(len(p) for p in per_frame):
         raise H2OTError(f"{source.path}: no person was found in any of its {len(per_frame)} frames; check that a "
                         "whole person is in view, or pass 2D keypoints of another detector with --keypoints")
-    compare = _hold_invalid(np.stack(world), np.isfinite(np.stack(world)).all(axis=(1, 2))) if opts.compare_mediapipe \
-        else None
+    compare = None
+    if opts.compare_mediapipe:
+        world_3d = np.stack(world)
+        compare = hold_nearest_valid(world_3d, np.isfinite(world_3d).all(axis=(1, 2)))
     return FramePeople(people=per_frame, source=description), compare, description
 
 
@@ -211,20 +214,6 @@ def _world_to_h36m(world33: np.ndarray) -> np.ndarray:
     zz = to_h36m(world33[:, [2, 2]], "blazepose33")
     joints = np.concatenate([xy, zz[:, :1]], axis=-1)
     return (joints - joints[:1]).astype(np.float32)
-
-
-def _hold_invalid(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """`values` `[T, ...]` with each invalid row replaced by the nearest valid row (the earlier one on a tie)."""
-    valid = np.asarray(valid, bool)
-    if valid.all() or not valid.any():
-        return values
-    index = np.flatnonzero(valid)
-    position = np.searchsorted(index, np.arange(len(valid)))
-    before = index[np.clip(position - 1, 0, len(index) - 1)]
-    after = index[np.clip(position, 0, len(index) - 1)]
-    frames = np.arange(len(valid))
-    nearest = np.where(np.abs(frames - before) <= np.abs(after - frames), before, after)
-    return values[nearest]
 
 
 def _warn_definition(lifter: Lifter) -> None:

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from h2ot.errors import H2OTError
+from h2ot.export.common import check_fps
 from h2ot.skeleton import NUM_JOINTS
 from h2ot.viz.draw import (
     BACKGROUND,
@@ -54,16 +55,6 @@ def _frame_size(frame_size: Any) -> tuple[int, int]:
         raise H2OTError(f"frame_size must be the video's (width, height) in pixels, two positive integers; "
                         f"got {frame_size!r}")
     return width, height
-
-
-def _rate(fps: Any) -> float:
-    try:
-        rate = float(fps)
-    except (TypeError, ValueError):
-        rate = float("nan")
-    if not (rate > 0 and np.isfinite(rate)):
-        raise H2OTError(f"fps must be a positive number, got {fps!r}")
-    return rate
 
 
 def _fit(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -114,7 +105,7 @@ class FrameRenderer:
 
     def __init__(self, frame_size: tuple[int, int], fps: float, title: str = "", compare_label: str | None = None,
                  height: int = OUTPUT_HEIGHT) -> None:
-        self.fps = _rate(fps)
+        self.fps = check_fps(fps)
         self.layout = Layout.of(frame_size, compare_label is not None, height)
         self.title = title
         self.compare_label = compare_label

@@ -11,15 +11,14 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from h2ot.errors import H2OTError
+from h2ot.export.common import check_fps, write_atomically
 from h2ot.skeleton import BONES, JOINT_NAMES, LEFT_JOINTS, NUM_JOINTS, RIGHT_JOINTS
 
 TEMPLATE = Path(__file__).with_name("viewer.html")
@@ -97,12 +96,7 @@ def write_viewer(path: str | Path, poses: np.ndarray, fps: float, title: str = "
         raise H2OTError(f"{path} already exists; choose another path or pass overwrite=True")
     if path.is_dir():
         raise H2OTError(f"{path} is a folder; give the path of an .html file")
-    try:
-        rate = float(fps)
-    except (TypeError, ValueError):
-        rate = float("nan")
-    if not (rate > 0 and np.isfinite(rate)):
-        raise H2OTError(f"fps must be a positive number, got {fps!r}")
+    rate = check_fps(fps)
     if keypoints_meta is not None and not isinstance(keypoints_meta, dict):
         raise H2OTError(f"keypoints_meta must be a dict of names to values, got {type(keypoints_meta).__name__}")
     frames = _frames_mm(poses)
@@ -119,16 +113,5 @@ def write_viewer(path: str | Path, poses: np.ndarray, fps: float, title: str = "
         "DATA": _script_json(data),
     }
     page = re.sub(r"__H2OT_([A-Z_]+)__", lambda match: values[match.group(1)], TEMPLATE.read_text(encoding="utf-8"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes the file private; a page is an ordinary file
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    write_atomically(path, page.encode("utf-8"), overwrite=overwrite)
     return path
