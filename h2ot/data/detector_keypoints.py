@@ -9,7 +9,8 @@ joints (`coco17_points`), projected by the camera, given the detection noise, an
 
 The model (sizes in metres for the reference body below, scaled to each clip by its limb lengths):
 - knees, ankles, elbows, wrists: the mocap joints (a detector's are close to the joint centres);
-- shoulders: the mocap joints (no fact here says a detector's sit elsewhere);
+- shoulders: on the mocap shoulder line, centred on the mocap mid-shoulders, `shoulder_width` apart: rigs place
+  their shoulder joints 0.205 m (Bandai Namco) to 0.37 m (CMU) apart, a detector's sit at the outer shoulders;
 - hips: on the mocap hip line, centred on the mocap mid-hips, `hip_width` apart;
 - nose, eyes, ears: fixed points of a head frame at Human3.6M joint 9 (the mocap head joint, at chin level):
   up = joint 9 -> joint 10 (head top), left = the shoulder line made square to it, forward = left x up;
@@ -88,7 +89,7 @@ class DetectorGeometry:
 
     hip_width: float = 0.2015
     hip_offset: tuple[float, float] = (0.0, 0.0)  # up, forward in the pelvis frame
-    shoulder_scale: float = 1.0  # times the mocap shoulder width
+    shoulder_width: float = 0.354
     shoulder_offset: tuple[float, float] = (0.0, 0.0)  # up, forward in the trunk frame
     nose: tuple[float, float, float] = (0.0, 0.0655, 0.0575)
     eye: tuple[float, float, float] = (0.022, 0.1055, 0.0425)
@@ -112,7 +113,7 @@ class DetectorGeometry:
             hip_width=self.hip_width * _truncated(rng, 1.0, 0.08),
             hip_offset=(self.hip_offset[0] + _truncated(rng, 0.0, 0.02),
                         self.hip_offset[1] + _truncated(rng, 0.0, 0.01)),
-            shoulder_scale=self.shoulder_scale * _truncated(rng, 1.0, 0.04),
+            shoulder_width=self.shoulder_width * _truncated(rng, 1.0, 0.04),
             shoulder_offset=(self.shoulder_offset[0] + _truncated(rng, 0.0, 0.015), self.shoulder_offset[1]),
             nose=face(self.nose, 1.0),
             eye=face(self.eye, eyes),
@@ -193,8 +194,7 @@ def coco17_points(
 
     up, forward = geometry.shoulder_offset
     centre = mid_shoulders + scale * (up * trunk_up + forward * np.cross(shoulder_left, trunk_up))
-    half = np.linalg.norm(j["left_shoulder"] - j["right_shoulder"], axis=-1, keepdims=True) / 2
-    half = half * geometry.shoulder_scale
+    half = geometry.shoulder_width * scale / 2
     out["left_shoulder"] = centre + half * shoulder_left
     out["right_shoulder"] = centre - half * shoulder_left
 

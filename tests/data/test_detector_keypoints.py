@@ -87,7 +87,7 @@ def test_nose_leads_the_way_on_a_walk(tmp_path: Path) -> None:
     assert (ahead > 0.04).all()
 
 
-def test_hips_follow_the_body_size_not_the_rig() -> None:
+def test_hips_and_shoulders_follow_the_body_size_not_the_rig() -> None:
     pose = standing()
     limbs = limb_length(pose)
     assert limbs == pytest.approx(1.43)
@@ -97,11 +97,14 @@ def test_hips_follow_the_body_size_not_the_rig() -> None:
     assert width == pytest.approx(expected, abs=1e-9)
     assert width / 0.26 == pytest.approx(0.2015 / 1.288 * 1.43 / 0.26, abs=1e-6)  # 0.86 of Human3.6M-like hips
     np.testing.assert_allclose(converted[0, I["pelvis"]], pose[0, I["pelvis"]], atol=1e-9)  # same mid-hips
-    # The limbs and shoulders are the mocap joints; the thorax is the mid-shoulders, as videos give it.
-    for name in ("left_knee", "right_ankle", "left_elbow", "right_wrist", "left_shoulder"):
+    # The limbs are the mocap joints; the shoulders sit on the mocap shoulder line, 0.354 m apart for the
+    # reference body, about the mocap mid-shoulders (the thorax, as videos give it).
+    for name in ("left_knee", "right_ankle", "left_elbow", "right_wrist"):
         np.testing.assert_allclose(converted[0, I[name]], pose[0, I[name]], atol=1e-9)
     np.testing.assert_allclose(converted[0, I["thorax"]], [0, 1.42, 0], atol=1e-9)
-    # Narrow game-rig hips (Bandai Namco's are 0.13 m apart) widen to the same body-size rule.
+    shoulders = np.linalg.norm(converted[0, I["left_shoulder"]] - converted[0, I["right_shoulder"]])
+    assert shoulders == pytest.approx(0.354 * limbs / REFERENCE_LIMBS, abs=1e-9)
+    # Narrow game-rig hips (Bandai Namco's are 0.13 m apart, its shoulders 0.205 m) widen to the same rule.
     narrow = pose.copy()
     narrow[:, [I["left_hip"], I["right_hip"]], 0] *= 0.5
     narrow_limbs = limb_length(narrow)
