@@ -103,9 +103,11 @@ def _fits(count: int) -> str:
     return f"{count} keypoints fit layout {' or '.join(repr(n) for n in fitting)}"
 
 
-def to_h36m(keypoints: np.ndarray, layout: str) -> np.ndarray:
-    """Convert `[..., K, C]` keypoints of `layout` (C = 2 or 3; channel 2 a confidence) to Human3.6M-17.
+def to_h36m(keypoints: np.ndarray, layout: str, confidence: bool = True) -> np.ndarray:
+    """Convert `[..., K, C]` keypoints of `layout` (C = 2 or 3) to Human3.6M-17.
 
+    With `confidence`, channel 2 is a confidence (a derived joint takes the lowest of its sources'); without,
+    every channel is a coordinate: 3D points (x, y, z) go through the same rule.
     Returns `[..., 17, C]`, float (float32 or wider), by the rule in this module's docstring.
     """
     if layout not in LAYOUTS:
@@ -123,7 +125,7 @@ def to_h36m(keypoints: np.ndarray, layout: str) -> np.ndarray:
             f"({keypoints.shape[-2]} keypoints, expected {len(names)}); {_fits(keypoints.shape[-2])}."
         )
     index = {name: i for i, name in enumerate(names)}
-    has_confidence = keypoints.shape[-1] == 3
+    has_confidence = confidence and keypoints.shape[-1] == 3
 
     def joint(name: str) -> np.ndarray:
         return keypoints[..., index[name], :]

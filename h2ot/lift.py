@@ -30,6 +30,7 @@ import torch
 
 from h2ot.camera import ScreenCodec
 from h2ot.data.augment import flip
+from h2ot.data.detector_keypoints import KEYPOINTS_2D
 from h2ot.errors import H2OTError
 from h2ot.hourglass.hourglass import HourglassModel
 from h2ot.skeleton import NUM_JOINTS
@@ -87,7 +88,7 @@ class Lifter:
         model, payload = load_checkpoint(path)
         data = payload.get("data") or {}
         fps = float(options.pop("fps", None) or data.get("fps") or 30.0)
-        definition = str((payload.get("normalisation") or {}).get("keypoints_2d", "mocap joint centres"))
+        definition = str((payload.get("normalisation") or {}).get("keypoints_2d", KEYPOINTS_2D["joints"]))
         name = path.parent.name if path.name == "model.pt" else path.stem
         return cls(model=model, fps=fps, name=name, keypoint_definition=definition, **options)
 

@@ -118,3 +118,11 @@ def test_errors_name_the_counts_and_the_fitting_layout() -> None:
         to_h36m(np.zeros((25, 3)), "openpose")
     with pytest.raises(H2OTError, match=r"got \[17, 4\]"):
         to_h36m(np.zeros((17, 4)), "coco17")
+
+
+def test_3d_points_go_through_the_same_rule_when_channel_2_is_a_coordinate():
+    points = np.random.default_rng(0).normal(size=(4, 33, 3))
+    out = to_h36m(points, "blazepose33", confidence=False)
+    hips = points[:, [23, 24]].mean(axis=1)  # BlazePose left and right hip
+    np.testing.assert_allclose(out[:, 0], hips, atol=1e-12)  # z averaged too, not a min of confidences
+    np.testing.assert_allclose(out[..., :2], to_h36m(points[..., :2], "blazepose33"), atol=1e-12)

@@ -219,14 +219,6 @@ def coco17_points(
     return np.stack([out[name] for name in COCO_NAMES], axis=1)
 
 
-def coco17_to_h36m_3d(points: np.ndarray) -> np.ndarray:
-    """3D COCO-17 points `[..., 17, 3]` -> Human3.6M-17 `[..., 17, 3]` by `to_h36m`'s rule (which reads a third
-    channel as a confidence, so x, y and then y, z go through it)."""
-    xy = to_h36m(points[..., :2], "coco17")
-    yz = to_h36m(points[..., 1:], "coco17")
-    return np.concatenate([xy, yz[..., 1:]], axis=-1)
-
-
 def detector_points(
     positions: np.ndarray, rng: np.random.Generator | int | None = None, variation: bool = True
 ) -> np.ndarray:
@@ -234,7 +226,7 @@ def detector_points(
     detector's keypoints give through `h2ot.keypoint_sets.to_h36m` `[T, 17, 3]`, in 3D. With `variation`, one
     geometry drawn from `rng` (a seed gives the same points every time)."""
     geometry = DETECTOR_GEOMETRY.varied(np.random.default_rng(rng)) if variation else DETECTOR_GEOMETRY
-    return coco17_to_h36m_3d(coco17_points(positions, geometry))
+    return to_h36m(coco17_points(positions, geometry), "coco17", confidence=False)
 
 
 def _noisy(pixels: np.ndarray, noise: DetectionNoise, rng: np.random.Generator) -> np.ndarray:
@@ -285,4 +277,4 @@ def film_detector(
         detections = clean_detections(pixels)
     else:
         detections = pixels
-    return to_h36m(detections, "coco17"), coco17_to_h36m_3d(coco17_points(positions_world, geometry))
+    return to_h36m(detections, "coco17"), to_h36m(coco17_points(positions_world, geometry), "coco17", confidence=False)

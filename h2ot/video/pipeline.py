@@ -24,13 +24,14 @@ import os
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from h2ot.data.detector_keypoints import KEYPOINTS_2D
 from h2ot.errors import H2OTError, H2OTWarning
 from h2ot.export.common import hold_nearest_valid
 from h2ot.keypoint_sets import to_h36m
@@ -41,7 +42,6 @@ from h2ot.video.timing import StageTimes
 from h2ot.video.track import fill_gaps, largest_track, track_people
 
 DEFAULT_OUT = Path("h2ot-out")
-DETECTOR_2D = "detector keypoints converted by h2ot.keypoint_sets"
 
 
 @dataclass
@@ -100,7 +100,6 @@ class Options:
     device: str = "cpu"
     force: bool = False
     progress: bool = True
-    extra_meta: dict[str, Any] = field(default_factory=dict)
 
 
 def run(video: str | Path, **options: Any) -> VideoResult:
@@ -141,7 +140,7 @@ def run(video: str | Path, **options: Any) -> VideoResult:
                       "invalid (valid = False in poses.npz)", H2OTWarning, stacklevel=2)
 
     meta = {"model": lifter.name, "model_fps": lifter.fps, "flip_test": opts.flip_test, "keypoints_2d": detector,
-            "video": str(source.path), "image_size": [source.width, source.height], **opts.extra_meta}
+            "video": str(source.path), "image_size": [source.width, source.height]}
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=_creatable_parent(out)))
     try:
         with times.stage("write"):
@@ -191,7 +190,8 @@ def _keypoints_2d(source: VideoSource, opts: Options, times: StageTimes,
                 world.append(np.full((17, 3), np.nan, np.float32))
             else:
                 per_frame.append(to_h36m(found.keypoints, "blazepose33")[None].astype(np.float32))
-                world.append(_world_to_h36m(found.world))
+                joints = to_h36m(found.world, "blazepose33", confidence=False)  # MediaPipe's own 3D, same rule
+                world.append(joints - joints[:1])
             bar.update()
         bar.close()
         description = detector.description
@@ -207,19 +207,11 @@ def _keypoints_2d(source: VideoSource, opts: Options, times: StageTimes,
     return FramePeople(people=per_frame, source=description), compare, description
 
 
-def _world_to_h36m(world33: np.ndarray) -> np.ndarray:
-    """MediaPipe's 3D landmarks `[33, 3]` -> the Human3.6M-17 joints by the same rules as the 2D, root-relative.
-    (The converter takes channel 2 as a confidence, so x, y and z go through it as two pairs.)"""
-    xy = to_h36m(world33[:, :2], "blazepose33")
-    zz = to_h36m(world33[:, [2, 2]], "blazepose33")
-    joints = np.concatenate([xy, zz[:, :1]], axis=-1)
-    return (joints - joints[:1]).astype(np.float32)
-
-
 def _warn_definition(lifter: Lifter) -> None:
-    if lifter.keypoint_definition != DETECTOR_2D:
+    video_2d = KEYPOINTS_2D["detector"]
+    if lifter.keypoint_definition != video_2d:
         warnings.warn(f"the model {lifter.name!r} was trained on 2D of another definition "
-                      f"({lifter.keypoint_definition}) than this video's ({DETECTOR_2D}); expect larger errors",
+                      f"({lifter.keypoint_definition}) than this video's ({video_2d}); expect larger errors",
                       H2OTWarning, stacklevel=3)
 
 

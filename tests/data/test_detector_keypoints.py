@@ -14,7 +14,6 @@ from h2ot.data.detector_keypoints import (
     DETECTOR_GEOMETRY,
     REFERENCE_LIMBS,
     coco17_points,
-    coco17_to_h36m_3d,
     detector_keypoints_2d,
     detector_points,
     limb_length,
@@ -115,7 +114,7 @@ def test_derived_joints_follow_the_video_path_rule() -> None:
     pose = standing(3)
     points = coco17_points(pose)
     converted = detector_points(pose, variation=False)
-    np.testing.assert_allclose(converted, coco17_to_h36m_3d(points), atol=1e-12)
+    np.testing.assert_allclose(converted, to_h36m(points, "coco17", confidence=False), atol=1e-12)
     mid_ears = (points[:, C["left_ear"]] + points[:, C["right_ear"]]) / 2
     thorax = (points[:, C["left_shoulder"]] + points[:, C["right_shoulder"]]) / 2
     np.testing.assert_allclose(converted[:, I["neck"]], points[:, C["nose"]], atol=1e-12)
