@@ -6,7 +6,7 @@ from h2ot import video
 from h2ot.checkpoint import load
 from h2ot.errors import H2OTError, H2OTWarning
 from h2ot.hourglass import HourglassModel, HourglassOutput, Schedule, Stage
-from h2ot.lift import Lifter, lift
+from h2ot.lifter import Lifter, lift
 from h2ot.models import build_model, create_model, from_official, list_models, resolve_config
 
 __version__ = "0.1.0"

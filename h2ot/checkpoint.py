@@ -66,7 +66,7 @@ def load(model: str | Path) -> HourglassModel:
     """A trained model, in eval mode: `model` is an h2ot checkpoint (.pt / .pth: a run's best.pt, say) or the
     name of a model shipped in models/ (e.g. "bandai-tps-tri-mixste-small"). Presets (`h2ot.create_model`) are
     untrained."""
-    from h2ot.lift import resolve_model_path  # here, not at the top: h2ot.lift loads checkpoints with this module
+    from h2ot.lifter import resolve_model_path  # here, not at the top: h2ot.lifter loads checkpoints with this module
 
     return load_checkpoint(resolve_model_path(model))[0]
 

@@ -60,7 +60,7 @@ def test_h2ot_load_gives_a_trained_model_in_eval_mode(tmp_path):
 
 
 def test_h2ot_load_takes_a_shipped_models_name():
-    from h2ot.lift import shipped_models
+    from h2ot.lifter import shipped_models
 
     if "bandai-mixste-small" not in shipped_models():
         pytest.skip("models/bandai-mixste-small is not here")

@@ -69,7 +69,7 @@ def test_writes_an_h264_mp4_that_decodes_to_every_frame(clip: Clip, tmp_path: Pa
     layout = Layout.of(SIZE, compare=False)
     assert layout.height == 720 and layout.width % 2 == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["poses.mp4"]  # the temporary file is gone
-    assert writer.frames_written == FRAMES and writer.seconds["draw"] > 0
+    assert writer.frames_written == FRAMES
 
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)

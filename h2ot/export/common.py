@@ -110,6 +110,15 @@ def check_target(path: str | Path, overwrite: bool) -> Path:
     return path
 
 
+def publish(temporary: str | Path, path: str | Path) -> None:
+    """Rename a finished temporary file (made private by `tempfile.mkstemp`) over `path`, with the permissions of
+    an ordinary new file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    os.replace(temporary, path)
+
+
 def write_atomically(path: str | Path, data: bytes, overwrite: bool = False) -> Path:
     """Write `data` to a temporary file beside `path`, then rename it over `path`: a crash never leaves half a
     file, and an existing file is only replaced with `overwrite`."""
@@ -119,10 +128,7 @@ def write_atomically(path: str | Path, data: bytes, overwrite: bool = False) -> 
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes the file private; an export is an ordinary file
-        os.replace(temporary, path)
+        publish(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)

@@ -8,7 +8,7 @@ The stages, each a small module of its own:
    detector read from files (`keypoints`); either way converted to Human3.6M-17 by `h2ot.keypoint_sets`;
 2. people: followed across frames (`track`), the largest one lifted (all with `all_people`); gaps up to
    `max_gap_s` interpolated and marked, longer ones hold the nearest pose and are marked invalid;
-3. lift (`h2ot.lift`): any length, the model's frame rate, windows blended, flip test-time augmentation;
+3. lift (`h2ot.lifter`): any length, the model's frame rate, windows blended, flip test-time augmentation;
 4. files (`h2ot.export`): `poses.npz` always (`poses_<track>.npz` with several people), BVH and TRC on request;
 5. pictures (`h2ot.viz`): an MP4 (the video with its 2D, and the 3D turning) and a self-contained `viewer.html`.
    The video is decoded a second time for the MP4, so no frame is kept in memory.
@@ -35,7 +35,7 @@ from h2ot.data.detector_keypoints import KEYPOINTS_2D
 from h2ot.errors import H2OTError, H2OTWarning
 from h2ot.export.common import hold_nearest_valid
 from h2ot.keypoint_sets import to_h36m
-from h2ot.lift import Lifter
+from h2ot.lifter import Lifter
 from h2ot.video.decode import VideoSource, open_video
 from h2ot.video.keypoints import FramePeople, read_keypoints
 from h2ot.video.timing import StageTimes

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +21,7 @@ import cv2
 import numpy as np
 
 from h2ot.errors import H2OTError
-from h2ot.export.common import check_fps
+from h2ot.export.common import check_fps, publish
 from h2ot.skeleton import NUM_JOINTS
 from h2ot.viz.draw import (
     BACKGROUND,
@@ -224,7 +223,6 @@ class PoseVideoWriter:
             raise H2OTError(f"{self.path} is a folder; give the path of an .mp4 file")
         self.renderer = FrameRenderer(frame_size, fps, title, compare_label)
         self.frames_written = 0
-        self.seconds = {"draw": 0.0, "encode": 0.0}  # wall-clock time of each stage
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".partial.mp4",
                                              dir=self.path.parent)
@@ -244,37 +242,28 @@ class PoseVideoWriter:
         compare (same conventions)."""
         if self._encoder is None:
             raise H2OTError(f"{self.path}: the writer is closed; open a new PoseVideoWriter to write more frames")
-        start = time.perf_counter()
         canvas = self.renderer.render(self.frames_written, frame_bgr, keypoints_2d, pose_3d, valid, compare_3d)
-        drawn = time.perf_counter()
         try:
             self._encoder.write(canvas)
         except OSError as error:
             self._abort()
             raise H2OTError(f"{self.path}: ffmpeg stopped encoding ({str(error).splitlines()[0]}); check the disk "
                             "space and that the folder is writable") from error
-        self.seconds["draw"] += drawn - start
-        self.seconds["encode"] += time.perf_counter() - drawn
         self.frames_written += 1
 
     def close(self) -> None:
         """Finish the MP4 and move it to `path`. Closing twice does nothing."""
         if self._encoder is None:
             return
-        start = time.perf_counter()
         self._encoder.close()
         self._encoder = None
-        self.seconds["encode"] += time.perf_counter() - start
         temporary, self._temporary = self._temporary, None
         assert temporary is not None
         if self.frames_written == 0 or temporary.stat().st_size == 0:
             temporary.unlink(missing_ok=True)
             raise H2OTError(f"{self.path}: no frame was encoded, so no video was written"
                             + ("" if self.frames_written == 0 else " (ffmpeg failed; see its message above)"))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes the file private; a video is an ordinary file
-        os.replace(temporary, self.path)
+        publish(temporary, self.path)
 
     def _abort(self) -> None:
         """Stop ffmpeg and delete the partial video; `path` is left as it was."""

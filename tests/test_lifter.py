@@ -1,4 +1,4 @@
-"""h2ot.lift: any length in, one pose per frame out, with the model's frame rate, windows and flip handled."""
+"""h2ot.lifter (`h2ot.lift`, `h2ot.Lifter`): any length in, one pose per frame out; frame rate, windows, flip."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ import h2ot
 from h2ot.camera import ScreenCodec
 from h2ot.data.augment import flip
 from h2ot.errors import H2OTError
-from h2ot.lift import Lifter, blend_windows, lift, resolve_model_path
+from h2ot.lifter import Lifter, blend_windows, lift, resolve_model_path
 
 
 def _model(frames=9, **overrides):
