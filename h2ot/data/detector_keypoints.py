@@ -7,47 +7,41 @@ joints (`coco17_points`), projected by the camera, given the detection noise, an
 `to_h36m`, so the training 2D follows the definitions the lifter meets at run time (`detector_keypoints_2d`).
 `detector_points` gives the converted points in 3D.
 
-The model (sizes in metres for the reference body below, scaled to each clip by its limb lengths):
-- knees, ankles, elbows, wrists: the mocap joints (a detector's are close to the joint centres);
-- shoulders: on the mocap shoulder line, centred on the mocap mid-shoulders, `shoulder_width` apart: rigs place
-  their shoulder joints 0.205 m (Bandai Namco) to 0.37 m (CMU) apart, a detector's sit at the outer shoulders;
-- hips: on the mocap hip line, centred on the mocap mid-hips, `hip_width` apart;
-- nose, eyes, ears: fixed points of a head frame at Human3.6M joint 9 (the mocap head joint, at chin level):
-  up = joint 9 -> joint 10 (head top), left = the shoulder line made square to it, forward = left x up;
+The model: the detector's own body, posed by the mocap. Rigs disagree on where their joints sit (hip joints
+0.13 m apart in Bandai Namco, 0.26 m in Human3.6M; Bandai Namco's shins are 0.25 of its stature, the reference
+man's 0.21; CMU's forearms end at 0.20 m), and a lifter learns those proportions as its prior; so only the
+directions come from the rig, and every length from the body a detector reports (metres for the reference body
+below, scaled to each clip by its limb lengths; `tools/detector_body.py` measures them):
+- hips: `hip_width` apart on the mocap hip line, centred on the mocap mid-hips;
+- legs and arms: each segment along the mocap's, with the detector body's length (`thigh`, `shin`,
+  `upper_arm`, `forearm`), from the hips and shoulders out;
+- shoulders: `trunk` above the mid-hips along the mocap trunk, `shoulder_width` apart, as with the arms
+  hanging; a shoulder keypoint rises and moves out as its arm is raised (`shoulder_rise` times 1 - cos of the
+  arm's elevation, capped at 1.3): MediaPipe's trunk measures 0.49 m arms hanging, 0.52 m at 55 degrees and
+  0.566 m in a T-pose, where the rigs' stays at 0.39-0.41 m; the rig's own shrug is kept;
+- nose, eyes, ears: fixed points of a head frame at an anchor `neck` above the mid-shoulders (toward the mocap
+  head joint, Human3.6M joint 9): up = joint 9 -> joint 10 (head top), left = the shoulder line made square to
+  it, forward = left x up;
 - seen from behind, the face points are raised along the head's up axis (`back_raise`, times how much the
   face is turned away from the camera: the cosine between the face's forward axis and the line of sight).
 
-Where the numbers come from (../shared/data/video-dev/pose2sim-static: MediaPipe BlazePose triangulated from four
-calibrated views of one man in a T-pose, `reference.npz`; all means over its 11 frames):
-- The reference body: thigh 0.392 + shin 0.362 + upper arm 0.268 + forearm 0.266 = 1.288 m (`REFERENCE_LIMBS`,
-  key `world_points_33_filtered`, left and right averaged). A clip's scale is its own sum (median over frames)
-  divided by that.
-- Hips: MediaPipe's are 0.2015 m apart (the README's 20.1 cm), 0.156 of the limb sum. Mocap rigs place their hip
-  joints anywhere from 0.13 m (Bandai Namco) over 0.17-0.20 m (CMU) to 0.26 m (Human3.6M) apart, so a share of
-  the mocap width would copy each rig's choice into the 2D; the width follows the body's size instead
-  (Human3.6M-sized limbs of about 1.43 m give 0.22 m, 0.86 of its hips; Bandai Namco's 1.27 m give 0.20 m).
-  No offset up or forward: the reference has no mocap hip joints of the same man to compare with, and his
-  MediaPipe hips sit under his MediaPipe shoulders (within 0.5 cm forward).
-- The face, measured in a trunk frame (up = mid-hips -> mid-shoulders, left = the shoulder line, forward =
-  left x up) after triangulating the face points again from the two front views only (cam03 and cam04, 67
-  degrees apart; reprojection error 2-9 px there): the four-view points are pulled up by the back views
-  (below). Relative to the mid-ears: nose 4.45 cm below and 5.75 cm in front; eyes 0.45 cm below and 4.25 cm
-  in front; eyes 4.4 cm apart, ears 10.7 cm apart (the small lateral lean of the head averaged out).
-- The face's height on the head joint: the reference was a T-pose (raised shoulders), so the ears are placed by
-  body proportions instead: MediaPipe's ears sit at eye height (0.45 cm above the eyes, above), the eyes at
-  0.936 of the stature and the chin at 0.870 (Drillis and Contini), which puts them 0.11 m above a head joint
-  at chin level (Bandai Namco's is at 0.862 of its 1.63 m; CMU's sits 10-13 cm above the shoulders, as
-  Bandai Namco's does). The converted head top (mid-ears pushed on by half the thorax -> mid-ears vector)
-  then lands about 0.10 m above the ears, at the vertex.
-- Seen from behind (cam01, back three-quarter; cam02, back), MediaPipe put the face points 6-10 cm higher in the
-  image than the front-view face projects, with visibility 1.0; divided by the cosine above (0.71, 0.92),
-  both views agree: nose 10.7 cm, eyes 9.2 cm, ears 7.1 cm (`back_raise`).
+Where the numbers come from, MediaPipe BlazePose triangulated on the Pose2Sim recordings of one man
+(../shared/data/video-dev/pose2sim-static: four calibrated views of a T-pose, `reference.npz`; and the
+balancing take of ../shared/data/video, triangulated from its two views with the same calibration; docs/DATA.md):
+- limbs: thigh 0.392 + shin 0.362 + upper arm 0.268 + forearm 0.266 = 1.288 m (`REFERENCE_LIMBS`; left and
+  right averaged). A clip's scale is its own sum (median over frames) divided by that;
+- hips 0.2015 m apart; shoulders 0.354 m in the T-pose, 0.327 m with the arms hanging;
+- the trunk by arm elevation, above; the eyes 0.17 m above the mid-shoulders in the T-pose;
+- the face shape: relative to the mid-ears, nose 4.45 cm below and 5.75 cm in front, eyes 0.45 cm below and
+  4.25 cm in front, eyes 4.4 cm and ears 10.7 cm apart (from the two front views);
+- seen from behind (cam01, back three-quarter; cam02, back), MediaPipe put the face points 6-10 cm higher in the
+  image than the front-view face projects; divided by the cosine above (0.71, 0.92), both views agree: nose
+  10.7 cm, eyes 9.2 cm, ears 7.1 cm (`back_raise`).
 
 With `variation`, each call draws its own geometry around these (`DetectorGeometry.varied`): other people and
 other detectors. `film_detector` also gives the 3D of the same points, which training with detector 2D takes as
-its targets: the lifter then puts in 3D exactly the points it sees in 2D (a detector's hips, not a mocap rig's,
-whose hip joints sit 0.13 m apart in Bandai Namco and 0.26 m in Human3.6M), and its pelvis is the mid-hips of
-both.
+its targets: the lifter then puts in 3D exactly the points it sees in 2D, with a detector's proportions, and
+its pelvis is the mid-hips of both.
 """
 
 from __future__ import annotations
@@ -62,7 +56,7 @@ from h2ot.errors import H2OTError
 from h2ot.keypoint_sets import COCO_NAMES, to_h36m
 from h2ot.skeleton import JOINT_INDEX, NUM_JOINTS
 
-# What a checkpoint's normalisation["keypoints_2d"] says about its 2D inputs (h2ot.lift reads it).
+# What a checkpoint's normalisation["keypoints_2d"] says about its 2D inputs (h2ot.lifter reads it).
 KEYPOINTS_2D = {
     "joints": "mocap joint centres",
     "detector": "detector keypoints converted by h2ot.keypoint_sets",
@@ -83,14 +77,19 @@ def _truncated(rng: np.random.Generator, mean: float, sd: float) -> float:
 
 @dataclass(frozen=True)
 class DetectorGeometry:
-    """Where a detector's keypoints sit relative to the mocap joints (module docstring), in metres for a body of
-    `REFERENCE_LIMBS`. Face points are (left, up, forward) in the head frame from Human3.6M joint 9; the eye and
-    ear are the left ones, the right ones mirrored."""
+    """The body a detector reports (module docstring), in metres for a body of `REFERENCE_LIMBS`: segment
+    lengths between its keypoints, and the face as (left, up, forward) in the head frame from the head anchor
+    (the eye and ear are the left ones, the right ones mirrored)."""
 
+    thigh: float = 0.392
+    shin: float = 0.362
+    upper_arm: float = 0.268
+    forearm: float = 0.266
+    trunk: float = 0.49  # mid-hips -> mid-shoulders, arms hanging
     hip_width: float = 0.2015
-    hip_offset: tuple[float, float] = (0.0, 0.0)  # up, forward in the pelvis frame
-    shoulder_width: float = 0.354
-    shoulder_offset: tuple[float, float] = (0.0, 0.0)  # up, forward in the trunk frame
+    shoulder_width: float = 0.327  # arms hanging
+    shoulder_rise: tuple[float, float] = (0.07, 0.0135)  # up, out per shoulder, times 1 - cos(arm elevation)
+    neck: float = 0.15  # mid-shoulders (arms hanging) -> head anchor
     nose: tuple[float, float, float] = (0.0, 0.0655, 0.0575)
     eye: tuple[float, float, float] = (0.022, 0.1055, 0.0425)
     ear: tuple[float, float, float] = (0.0535, 0.11, 0.0)
@@ -98,8 +97,8 @@ class DetectorGeometry:
 
     def varied(self, rng: np.random.Generator) -> DetectorGeometry:
         """Another person and detector: every size drawn around this one (normal, within two standard
-        deviations: head size 6%, face position 1.5 cm, eye and ear spacing 10%, hip width 8%, hip position
-        2 cm up / 1 cm forward, shoulder width 4% and height 1.5 cm; the raise from behind 0.5-1.5 times)."""
+        deviations: each segment 5%, neck 10%, head size 6%, face position 1.5 cm, eye and ear spacing 10%,
+        hip width 8%, shoulder width 4%, the shoulders' rise 25%; the raise from behind 0.5-1.5 times)."""
         head = _truncated(rng, 1.0, 0.06)
         up, forward = _truncated(rng, 0.0, 0.015), _truncated(rng, 0.0, 0.015)
         eyes, ears = _truncated(rng, 1.0, 0.1), _truncated(rng, 1.0, 0.1)
@@ -108,13 +107,16 @@ class DetectorGeometry:
         def face(point: tuple[float, float, float], spread: float) -> tuple[float, float, float]:
             return (point[0] * head * spread, point[1] * head + up, point[2] * head + forward)
 
+        def segment(length: float, sd: float = 0.05) -> float:
+            return length * _truncated(rng, 1.0, sd)
+
         return replace(
             self,
-            hip_width=self.hip_width * _truncated(rng, 1.0, 0.08),
-            hip_offset=(self.hip_offset[0] + _truncated(rng, 0.0, 0.02),
-                        self.hip_offset[1] + _truncated(rng, 0.0, 0.01)),
-            shoulder_width=self.shoulder_width * _truncated(rng, 1.0, 0.04),
-            shoulder_offset=(self.shoulder_offset[0] + _truncated(rng, 0.0, 0.015), self.shoulder_offset[1]),
+            thigh=segment(self.thigh), shin=segment(self.shin),
+            upper_arm=segment(self.upper_arm), forearm=segment(self.forearm), trunk=segment(self.trunk),
+            neck=segment(self.neck, 0.1),
+            hip_width=segment(self.hip_width, 0.08), shoulder_width=segment(self.shoulder_width, 0.04),
+            shoulder_rise=tuple(r * _truncated(rng, 1.0, 0.25) for r in self.shoulder_rise),
             nose=face(self.nose, 1.0),
             eye=face(self.eye, eyes),
             ear=face(self.ear, ears),
@@ -173,11 +175,10 @@ def coco17_points(
             "detector keypoints need joint positions in metres."
         )
     scale = limbs / REFERENCE_LIMBS
+    g = geometry
     j = {name: p[:, index] for name, index in JOINT_INDEX.items()}
-    out = {f"{side}_{joint}": j[f"{side}_{joint}"] for side in ("left", "right")
-           for joint in ("elbow", "wrist", "knee", "ankle")}
 
-    # Trunk and pelvis frames: left from the shoulder / hip line, up square to it, forward = left x up.
+    # Trunk frame: up along mid-hips -> mid-shoulders, left from the shoulder line made square to it.
     mid_hips = (j["left_hip"] + j["right_hip"]) / 2
     mid_shoulders = (j["left_shoulder"] + j["right_shoulder"]) / 2
     world_up = np.broadcast_to(np.eye(3)[1], p[:, 0].shape)  # only for degenerate frames
@@ -185,32 +186,48 @@ def coco17_points(
     shoulder_left = _unit(_square(j["left_shoulder"] - j["right_shoulder"], trunk_up), np.cross(trunk_up, world_up))
     trunk_up = _unit(_square(mid_shoulders - mid_hips, shoulder_left), trunk_up)
     hip_left = _unit(j["left_hip"] - j["right_hip"], shoulder_left)
-    pelvis_up = _unit(_square(j["spine"] - mid_hips, hip_left), trunk_up)
+    down = -trunk_up
 
-    up, forward = geometry.hip_offset
-    centre = mid_hips + scale * (up * pelvis_up + forward * np.cross(hip_left, pelvis_up))
-    half = geometry.hip_width * scale / 2
-    out["left_hip"], out["right_hip"] = centre + half * hip_left, centre - half * hip_left
+    # The detector's body, posed by the mocap: each segment keeps the mocap's direction and takes the
+    # detector body's length, from the mid-hips out.
+    out = {}
+    rest_shoulders = mid_hips + scale * g.trunk * trunk_up  # mid-shoulders with the arms hanging
+    rise_up, rise_out = g.shoulder_rise
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        def along(a: str, b: str) -> np.ndarray:
+            return _unit(j[f"{side}_{b}"] - j[f"{side}_{a}"], down)  # noqa: B023 (called in this iteration)
 
-    up, forward = geometry.shoulder_offset
-    centre = mid_shoulders + scale * (up * trunk_up + forward * np.cross(shoulder_left, trunk_up))
-    half = geometry.shoulder_width * scale / 2
-    out["left_shoulder"] = centre + half * shoulder_left
-    out["right_shoulder"] = centre - half * shoulder_left
+        hip = mid_hips + sign * scale * g.hip_width / 2 * hip_left
+        knee = hip + scale * g.thigh * along("hip", "knee")
+        out[f"{side}_hip"], out[f"{side}_knee"] = hip, knee
+        out[f"{side}_ankle"] = knee + scale * g.shin * along("knee", "ankle")
 
-    # The head frame.
+        # A shoulder keypoint rises and moves out as its arm is raised (1 - cos of the arm's elevation, at
+        # most 1.3, arm overhead); the rig's own shrug (its shoulder's offset up and forward) is kept.
+        arm = along("shoulder", "elbow")
+        raised = np.clip(1.0 + np.sum(arm * trunk_up, axis=-1, keepdims=True), 0.0, 1.3)
+        shrug = _square(j[f"{side}_shoulder"] - mid_shoulders, shoulder_left)
+        shoulder = rest_shoulders + shrug + scale * (
+            sign * (g.shoulder_width / 2 + rise_out * raised) * shoulder_left + rise_up * raised * trunk_up
+        )
+        elbow = shoulder + scale * g.upper_arm * arm
+        out[f"{side}_shoulder"], out[f"{side}_elbow"] = shoulder, elbow
+        out[f"{side}_wrist"] = elbow + scale * g.forearm * along("elbow", "wrist")
+
+    # The head frame, at an anchor `neck` above the hanging-arms mid-shoulders toward the mocap head joint.
+    anchor = rest_shoulders + scale * g.neck * _unit(j["neck"] - mid_shoulders, trunk_up)
     head_up = _unit(j["head"] - j["neck"], trunk_up)
     head_left = _unit(_square(j["left_shoulder"] - j["right_shoulder"], head_up), shoulder_left)
     head_forward = np.cross(head_left, head_up)
     raise_weight = np.zeros((len(p), 1))
     if viewpoint is not None:
-        sight = _unit(j["neck"] - np.asarray(viewpoint, dtype=np.float64), head_forward)
+        sight = _unit(anchor - np.asarray(viewpoint, dtype=np.float64), head_forward)
         raise_weight = np.clip(np.sum(head_forward * sight, axis=-1, keepdims=True), 0.0, 1.0)
 
     def face(point: tuple[float, float, float], side: float, back_raise: float) -> np.ndarray:
         left, up, forward = point
         up = up + back_raise * raise_weight
-        return j["neck"] + scale * (side * left * head_left + up * head_up + forward * head_forward)
+        return anchor + scale * (side * left * head_left + up * head_up + forward * head_forward)
 
     nose_raise, eye_raise, ear_raise = geometry.back_raise
     out["nose"] = face(geometry.nose, 1.0, nose_raise)
