@@ -98,7 +98,7 @@ def test_seq2frame_models_predict_every_frame_from_a_centred_window():
     torch.manual_seed(0)
     model = h2ot.create_model("mhformer", frames=9, dim=18, mlp_hidden=32, depth=2, num_heads=2, encoder_heads=3,
                               encoder_depth=1, hourglass={"pruner": "tps", "recoverer": None, "schedule": [[1, 5]]})
-    model.eval()  # TPS: deterministic, unlike TPC's random tie-break (repeated padding frames tie)
+    model.eval()
     pixels = _walk(12)
     poses = lift(pixels, 30, (640, 480), model=model)
     assert poses.shape == (12, 17, 3) and np.isfinite(poses).all()

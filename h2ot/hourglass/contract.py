@@ -16,6 +16,8 @@ and promises:
   over frames, an encoder whose token size is the frame count) is built with `block_frames`, the count block
   i will see (see `Schedule.block_frames`), and builds each block for it.
 - `count_blocks(kwargs)` (a classmethod) tells the depth before the backbone is built.
+- `first_prunable_block` (a class attribute, 0 by default): the earliest block a stage may prune before. A
+  backbone whose block 0 still adds something per clip frame (MixSTE's temporal position embedding) sets 1.
 - `dim`, `num_heads`, `qkv_bias`: the token width and the attention style of the backbone, which the
   token-recovering attention follows.
 - `frame_features(tokens) -> [B, t, D]`: one descriptor per frame, what TPC clusters (by default the mean
@@ -49,6 +51,7 @@ class Backbone(nn.Module):
     depth: int
     in_channels: int
     num_joints: int
+    first_prunable_block: int = 0
 
     @classmethod
     def setting(cls, name: str, kwargs: dict[str, Any]) -> Any:

@@ -60,7 +60,11 @@ class HourglassModel(nn.Module):
             if schedule.stages[-1].tokens < min_tokens:
                 raise H2OTError(f"the recoverer {recoverer!r} needs at least {min_tokens} kept frames, but the "
                                 f"last stage keeps {schedule.stages[-1].tokens}")
-        schedule.validate(backbone.frames, backbone.depth, min_tokens)
+        schedule.validate(backbone.frames, backbone.depth, min_tokens, backbone.first_prunable_block)
+        if self.pruner.needs_attention and len(schedule) and schedule.stages[0].block == 0:
+            raise H2OTError(f"the pruner {self.pruner.name!r} ranks frames by the attention of the block before "
+                            "each stage, and a stage at block 0 has none: start the schedule at block 1 or choose "
+                            "another pruner")
         expected = schedule.block_frames(backbone.frames, backbone.depth)
         built_for = getattr(backbone, "block_frames", expected)
         if list(built_for) != expected:

@@ -12,6 +12,12 @@ choose `keep - 1` among the others and add it.
   of its pose minus the pose of the kept frame before it (all joints, x and y; 0 for the first).
 - TPS: uniform sampling in time over the frames in play, both ends kept, deterministic; a protected frame
   replaces the sample nearest to it.
+
+Every pruner is deterministic: the same input keeps the same frames on every run. Where the official TPC adds
+U(0, 1e-6) noise to its densities to break ties (and so may keep other frames on the next run of the same
+input), h2ot breaks every tie by time, the earlier frame first: of two frames of equal density the earlier one
+counts as the denser, and of equal scores the earlier frame is kept. With k = 2 such ties are structural, not
+rare: the two frames of every mutual-nearest pair have exactly equal densities.
 """
 
 from __future__ import annotations
@@ -47,15 +53,15 @@ class Pruner:
     def select(self, context: PruneContext, keep: int, protect: int | None = None) -> Tensor:
         score = self.score(context).clone()
         if protect is None:
-            chosen = score.topk(keep, dim=-1).indices
+            chosen = top_positions(score, keep)
         else:
-            protected = context.frames == protect
+            protected = (context.frames == protect).to(score.device)
             if not bool(protected.any(dim=-1).all()):
                 raise H2OTError(f"the protected frame {protect} is not among the frames in play")
             score[protected] = -torch.inf
-            chosen = score.topk(keep - 1, dim=-1).indices
+            chosen = top_positions(score, keep - 1)
             chosen = torch.cat([chosen, protected.long().argmax(dim=-1, keepdim=True)], dim=-1)
-        return chosen.sort(dim=-1).values
+        return chosen.sort(dim=-1).values.to(context.frames.device)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -64,9 +70,11 @@ class Pruner:
 class ClusterPruner(Pruner):
     """TPC: density peaks of the per-frame features (DPC-kNN with k nearest neighbours, itself included).
 
-    density = exp(-mean of the squared distances to the k nearest) + U(0, 1e-6) to break ties; the
-    indicator of a frame is its distance to the nearest denser frame (the densest gets the largest distance
-    in its clip); score = density * indicator. Distances are Euclidean, divided by sqrt(D)."""
+    With d the Euclidean distance between frame features divided by sqrt(D): density = exp(-mean of d^2 over the
+    k nearest); the indicator of a frame is its distance to the nearest denser frame (the densest gets the largest
+    distance in its clip); score = density * indicator. Densities are compared in float64 before the exponential
+    (which would round nearby ones to one float32 value), and equal ones go to the earlier frame (module
+    docstring), where the official code adds U(0, 1e-6) noise."""
 
     name = "tpc"
 
@@ -74,15 +82,62 @@ class ClusterPruner(Pruner):
         self.k = k
 
     def score(self, context: PruneContext) -> Tensor:
-        x = context.features
-        dist = torch.cdist(x, x) / x.shape[-1] ** 0.5
-        nearest = dist.topk(min(self.k, dist.shape[-1]), dim=-1, largest=False).values
-        density = (-(nearest**2).mean(dim=-1)).exp()
-        density = density + torch.rand_like(density) * 1e-6
-        denser = density[:, None, :] > density[:, :, None]
-        largest = dist.flatten(1).max(dim=-1).values[:, None, None]
-        indicator = torch.where(denser, dist, largest).min(dim=-1).values
-        return indicator * density
+        features = context.features
+        squared = squared_distances(features) / features.shape[-1]  # d^2, float64
+        nearest = squared.topk(min(self.k, squared.shape[-1]), dim=-1, largest=False).values
+        spread = nearest.mean(dim=-1)  # density = exp(-spread): the smaller the spread, the denser
+        largest = squared.flatten(1).max(dim=-1).values[:, None, None]
+        indicator = torch.where(denser_than(spread), squared, largest).min(dim=-1).values.sqrt()
+        return indicator * (-spread).exp()  # float64, on the features' device (on an MPS one: the CPU)
+
+
+def squared_distances(x: Tensor) -> Tensor:
+    """Squared Euclidean distances between the rows of `x` `[B, t, D]`: `[B, t, t]`, float64.
+
+    |a|^2 + |b|^2 - 2 a.b on the centred features in float64: the cost of one matrix product (the difference of
+    every pair costs an order of magnitude more at 351 frames of 1536 channels), exported to ONNX as the same
+    MatMul, and its rounding, about 1e-15 of the largest distance, is far below the float32 rounding the features
+    already carry. `torch.cdist` computes in float32 with a matrix product above 25 points: 1e-7 to 1e-4 of the
+    largest distance, enough to reorder near-equal ones. Here the result is also exactly symmetric with an exactly
+    zero diagonal, so equal distances stay equal (the ties `denser_than` breaks by time) and identical frames are
+    at distance exactly 0."""
+    if x.device.type == "mps":  # no float64 there
+        x = x.cpu()
+    x = x.double()
+    x = x - x.mean(dim=1, keepdim=True)
+    frames = torch.arange(x.shape[1], device=x.device)
+    eye = frames[:, None] == frames[None, :]
+    gram = x @ x.transpose(1, 2)
+    norms = gram.masked_fill(~eye, 0).sum(dim=-1)  # the product's own diagonal: identical rows give exactly 0
+    squared = norms[:, :, None] + norms[:, None, :] - 2 * gram
+    squared = 0.5 * (squared + squared.transpose(1, 2))  # addition commutes: exactly symmetric, whatever the rounding
+    return squared.clamp(min=0).masked_fill(eye, 0)
+
+
+def precedes(key: Tensor) -> Tensor:
+    """`[B, t, t]`: entry [b, i, j] is whether frame j comes before frame i when the frames are ordered by `key`
+    `[B, t]`, largest first, and equal keys by time, the earlier first: a strict total order, the same on every
+    run and in every runtime."""
+    index = torch.arange(key.shape[-1], device=key.device)
+    other, this = key[:, None, :], key[:, :, None]
+    return (other > this) | ((other == this) & (index[None, :] < index[:, None]))
+
+
+def denser_than(spread: Tensor) -> Tensor:
+    """`[B, t, t]`: entry [b, i, j] is whether frame j is denser than frame i, given each frame's mean squared
+    distance to its nearest neighbours `spread` `[B, t]` (smaller: denser). Of equal spreads the earlier frame is
+    the denser, so exactly one frame per clip is the densest."""
+    return precedes(-spread)
+
+
+def top_positions(score: Tensor, count: int) -> Tensor:
+    """Positions of the `count` highest scores of `score` `[B, t]`, of equal scores the earlier frame first.
+
+    Ranked by counting comparisons rather than by `topk` (which leaves ties in no defined order) or a stable sort
+    (which does not export to ONNX): comparisons and a scatter give the same answer in every runtime."""
+    rank = precedes(score).sum(dim=-1)  # [B, t]: a permutation of 0 .. t-1
+    frames = torch.arange(score.shape[-1], device=score.device).expand_as(rank)
+    return torch.empty_like(rank).scatter(1, rank, frames)[:, :count]
 
 
 class AttentionPruner(Pruner):

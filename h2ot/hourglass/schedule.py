@@ -41,14 +41,16 @@ class Schedule:
             parsed.append(Stage(int(stage[0]), int(stage[1])))
         return cls(tuple(parsed))
 
-    def validate(self, frames: int, depth: int, min_tokens: int = 1) -> Schedule:
-        """Raise H2OTError unless the stages fit a backbone of `depth` blocks on `frames` frames."""
+    def validate(self, frames: int, depth: int, min_tokens: int = 1, first_block: int = 0) -> Schedule:
+        """Raise H2OTError unless the stages fit a backbone of `depth` blocks on `frames` frames that may prune
+        before block `first_block` at the earliest (`Backbone.first_prunable_block`)."""
         previous_block, previous_tokens = 0, frames
         for number, stage in enumerate(self.stages, start=1):
             where = f"schedule stage {number} (block {stage.block}, {stage.tokens} tokens)"
-            if not 1 <= stage.block < depth:
-                raise H2OTError(f"{where}: the block must be between 1 and {depth - 1} for a {depth}-block "
-                                "backbone (block 0 always sees every frame)")
+            if not first_block <= stage.block < depth:
+                why = f" (blocks before {first_block} always see every frame)" if first_block else ""
+                raise H2OTError(f"{where}: the block must be between {first_block} and {depth - 1} for this "
+                                f"{depth}-block backbone{why}")
             if stage.block <= previous_block and number > 1:
                 raise H2OTError(f"{where}: block indices must increase from stage to stage")
             if stage.tokens >= previous_tokens:

@@ -161,11 +161,11 @@ def official_mhformer(channel: int = 512, d_hid: int = 1024, frames: int = 351, 
 def official_tpc_mhformer(channel: int = 512, d_hid: int = 1024, frames: int = 351, n_joints: int = 17,
                           token_num: int = 117, layer_index: int = 1) -> HourglassModel:
     """model/mhformer/tpc_mhformer.py: TPC keeps `token_num` frames (the centre always) before SHR block
-    `layer_index`, with no extra position embedding, and returns the poses of the kept frames."""
-    # The official model clusters in its loop over the two SHR blocks, before SHR block `layer_index`: 0 would
-    # prune before the first block, which the hourglass always runs on every frame, and 2 or more prunes nothing.
-    if layer_index != 1:
-        raise H2OTError(f"tpc_mhformer prunes before its second SHR block: layer_index must be 1, got {layer_index}")
+    `layer_index` (0 or 1), with no extra position embedding, and returns the poses of the kept frames."""
+    # The official model clusters in its loop over the two SHR blocks; with 2 or more it would prune nothing.
+    if layer_index not in (0, 1):
+        raise H2OTError(f"tpc_mhformer prunes before one of its two SHR blocks: layer_index must be 0 or 1, got "
+                        f"{layer_index}")
     hourglass = {"pruner": "tpc", "recoverer": None, "schedule": [[layer_index, token_num]],
                  "position_embedding": False}
     return build_model(_official_config(channel, d_hid, frames, n_joints) | {"hourglass": hourglass})
@@ -177,8 +177,8 @@ register_preset("mhformer", **_PUBLISHED)
 register_preset("tpc-mhformer", **_PUBLISHED, hourglass={"pruner": "tpc", "recoverer": None, "schedule": [[1, 117]],
                                                           "position_embedding": False})
 # H2OT: the first stage is the official TPC one (117 of 351 frames before SHR block 1), the second keeps a third of
-# those (39) for the CHI block. Block 0 and the pre-encoders always see every frame (37% of the full FLOPs), so two
-# stages at blocks 1 and 2 are all a 3-block MHFormer allows; this pair cuts 50.7% of the FLOPs per clip.
+# those (39) for the CHI block; this pair cuts 50.7% of the FLOPs per clip. Block 0 and the pre-encoders see every
+# frame here (37% of the full FLOPs); a stage at block 0 (the official layer_index 0) would prune block 0 too.
 register_preset("h2ot-mhformer", **_PUBLISHED, hourglass={"pruner": "tpc", "recoverer": None,
                                                            "schedule": [[1, 117], [2, 39]],
                                                            "position_embedding": False})

@@ -19,6 +19,8 @@ from h2ot.models.registry import build_model, register_backbone, register_preset
 
 
 class MixSTE(Backbone):
+    first_prunable_block = 1  # block 0 adds the temporal position embedding of every clip frame
+
     def __init__(self, frames: int = 243, dim: int = 512, mlp_hidden: int = 1024, depth: int = 8,
                  num_heads: int = 8, num_joints: int = 17, in_channels: int = 2, drop_path: float = 0.1,
                  drop: float = 0.0, block_frames: Sequence[int] | None = None):

@@ -117,7 +117,7 @@ def build_model(config: dict[str, Any]) -> HourglassModel:
     hourglass = check_types("hourglass", hourglass, HOURGLASS_TYPES)
     schedule = Schedule.parse(hourglass["schedule"])
     frames, depth = cls.setting("frames", kwargs), cls.count_blocks(kwargs)
-    schedule.validate(frames, depth)
+    schedule.validate(frames, depth, first_block=cls.first_prunable_block)
     backbone = cls(**kwargs, block_frames=schedule.block_frames(frames, depth))
     return HourglassModel(backbone, schedule, pruner=hourglass["pruner"], recoverer=hourglass["recoverer"],
                           pipeline=config.get("pipeline", "seq2seq"),

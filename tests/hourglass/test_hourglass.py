@@ -79,6 +79,7 @@ def test_pruning_changes_the_cost_not_the_interface():
     ({"pruner": "tpx", "schedule": [[1, 9]]}, "unknown pruner"),
     ({"schedule": [[1, 27]]}, "fewer tokens"),
     ({"schedule": [[4, 9]]}, "between 1 and 3"),
+    ({"schedule": [[0, 9]]}, r"blocks before 1 always see every frame"),  # MixSTE's block 0 adds time embeddings
     ({"tokens": 9}, "no setting 'tokens'"),
 ])
 def test_invalid_hourglasses_fail_at_construction(kwargs, message):

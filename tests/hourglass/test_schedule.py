@@ -18,8 +18,7 @@ def test_block_frames_follow_the_stages():
     ([[1, 81], [3, 81]], "fewer tokens than the 81"),
     ([[3, 81], [2, 41]], "must increase"),
     ([[3, 81], [3, 41]], "must increase"),
-    ([[0, 81]], "between 1 and 7"),
-    ([[8, 81]], "between 1 and 7"),
+    ([[8, 81]], "between 0 and 7"),
     ([[1, 0]], "at least 1"),
     ([[1]], "two integers"),
     ([[1.5, 3]], "two integers"),
@@ -27,6 +26,12 @@ def test_block_frames_follow_the_stages():
 def test_invalid_schedules_fail_with_a_clear_message(stages, message):
     with pytest.raises(H2OTError, match=message):
         Schedule.parse(stages).validate(frames=243, depth=8)
+
+
+def test_the_first_prunable_block_is_the_backbones():
+    assert Schedule.parse([[0, 81]]).validate(frames=243, depth=8).block_frames(243, 3) == [81, 81, 81]
+    with pytest.raises(H2OTError, match=r"between 1 and 7 for this 8-block backbone \(blocks before 1 always"):
+        Schedule.parse([[0, 81]]).validate(frames=243, depth=8, first_block=1)
 
 
 def test_scaled_schedule_keeps_the_fractions():
