@@ -10,7 +10,7 @@ $(BIN)/h2ot: pyproject.toml h2ot/viz/js/package-lock.json
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU wheel; a bare `torch` would pull several GB of CUDA packages.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,video]'
+	$(BIN)/pip install -q -e '.[dev,video,onnx]'
 	npm ci --prefix h2ot/viz/js --silent  # three.js for the HTML viewer (h2ot/viz/viewer.py)
 	touch $(BIN)/h2ot
 

@@ -6,6 +6,10 @@ FLOPs are counted by `torch.utils.flop_counter.FlopCounterMode` (matrix products
 Latency is the median of `repeat` forward passes after `warmup` passes, in eval mode, without gradients.
 Peak memory is the weights plus the most memory the forward pass held above what was held before it: on CUDA
 from the allocator's statistics, on a Linux CPU from the peak resident size of a fresh process running one pass.
+
+The runtime is PyTorch, or onnxruntime on the CPU running the model's ONNX export (`h2ot.export.onnx`) with as many
+threads as PyTorch uses; its FLOPs are the PyTorch model's count, so GFLOP/s compare directly (its peak memory is
+not measured).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import gc
 import multiprocessing
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,6 +43,7 @@ class BenchRecord:
     peak_mem_mb: float | None
     device: str
     threads: int
+    runtime: str = "torch"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,15 +71,20 @@ def _synchronize(device: torch.device) -> None:
 
 def time_forward(model: torch.nn.Module, x: torch.Tensor, warmup: int = 1, repeat: int = 5) -> float:
     """Median wall time of a forward pass, in seconds."""
-    times = []
     with torch.no_grad():
-        for index in range(warmup + repeat):
-            _synchronize(x.device)
-            start = time.perf_counter()
-            model(x)
-            _synchronize(x.device)
-            if index >= warmup:
-                times.append(time.perf_counter() - start)
+        return time_calls(lambda: model(x), x.device, warmup, repeat)
+
+
+def time_calls(call: Callable[[], object], device: torch.device, warmup: int = 1, repeat: int = 5) -> float:
+    """Median wall time of `call()` after `warmup` untimed calls, in seconds."""
+    times = []
+    for index in range(warmup + repeat):
+        _synchronize(device)
+        start = time.perf_counter()
+        call()
+        _synchronize(device)
+        if index >= warmup:
+            times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -176,4 +187,25 @@ def bench_model(name: str, model: HourglassModel, batch: int = 1, device: str | 
         flops_per_clip=flops, flops_per_frame=flops / output_frames(model),
         latency_ms=latency * 1e3, gflops_per_s=flops * batch / latency / 1e9,
         peak_mem_mb=peak_memory_mb(model, x), device=str(device), threads=torch.get_num_threads(),
+    )
+
+
+def bench_onnxruntime(name: str, model: HourglassModel, batch: int = 1, warmup: int = 1,
+                      repeat: int = 5) -> BenchRecord:
+    """`bench_model` for the ONNX export of `model` run by onnxruntime on the CPU (FLOPs: the PyTorch count)."""
+    from h2ot.export.onnx import INPUT, example_input, onnx_bytes, onnxruntime_session
+
+    model = model.to("cpu").eval()
+    x = example_input(model, batch)
+    flops = count_flops(model, x) / batch
+    threads = torch.get_num_threads()
+    session = onnxruntime_session(onnx_bytes(model, batch), threads=threads)
+    feed = {INPUT: x.numpy()}
+    latency = time_calls(lambda: session.run(None, feed), x.device, warmup, repeat)
+    return BenchRecord(
+        model=name, frames=model.frames, batch=batch,
+        params=sum(p.numel() for p in model.parameters()),
+        flops_per_clip=flops, flops_per_frame=flops / output_frames(model),
+        latency_ms=latency * 1e3, gflops_per_s=flops * batch / latency / 1e9,
+        peak_mem_mb=None, device="cpu", threads=threads, runtime="onnxruntime",
     )

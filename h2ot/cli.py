@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from h2ot import __version__
-from h2ot.commands import bench, data, evaluate, train, video
+from h2ot.commands import bench, data, evaluate, export, train, video
 from h2ot.errors import H2OTError
 
-SUBCOMMANDS = (video, train, evaluate, bench, data)
+SUBCOMMANDS = (video, train, evaluate, bench, export, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from h2ot.checkpoint import load_checkpoint
 from h2ot.data.sources import resolve_data_paths
 from h2ot.errors import H2OTError
 from h2ot.hourglass.hourglass import HourglassModel
+from h2ot.lifter import resolve_model_path, shipped_models
 from h2ot.models.registry import build_model, resolve_config
 
 SECTIONS = ("name", "model", "data", "train", "eval")
@@ -88,13 +89,30 @@ def model_config_of(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_model(spec: str, **overrides: Any) -> HourglassModel:
-    """A model from a preset name, an experiment config (.yaml: its model section) or an h2ot checkpoint
-    (.pt / .pth: with its weights). `overrides` (e.g. frames) apply to presets and configs."""
+    """A model from a preset name, a shipped model's name (`models/`, with its weights), an experiment config
+    (.yaml: its model section) or an h2ot checkpoint (.pt / .pth: with its weights). `overrides` (e.g. frames)
+    apply to presets and configs."""
+    return load_model_with_record(spec, **overrides)[0]
+
+
+def load_model_with_record(spec: str, **overrides: Any) -> tuple[HourglassModel, dict[str, Any]]:
+    """`load_model`, and what is known of the model beyond its weights (for the metadata of an export): a
+    checkpoint's contents without its state_dict; for a config, its model config and data section; for a preset,
+    its model config. A checkpoint takes no override that changes its model."""
+    if spec in shipped_models():
+        spec = str(resolve_model_path(spec))
     if spec.endswith((".yaml", ".yml")):
-        model = dict(load_config(spec).get("model") or {}, **overrides)
-        return build_model(model_config_of({"model": model}))
+        config = load_config(spec)
+        model_config = model_config_of({"model": dict(config.get("model") or {}, **overrides)})
+        data = config.get("data") if isinstance(config.get("data"), dict) else {}
+        return build_model(model_config), {"model_config": model_config, "data": data}
     if spec.endswith((".pt", ".pth")):
-        if overrides:
-            raise H2OTError(f"{spec}: a checkpoint's model cannot be changed ({', '.join(overrides)} given)")
-        return load_checkpoint(spec)[0]
-    return build_model(resolve_config(spec, **overrides))
+        model, payload = load_checkpoint(spec)
+        changed = {key: value for key, value in overrides.items() if payload["model_config"].get(key) != value}
+        if changed:
+            given = ", ".join(f"{key}={value} (it has {payload['model_config'].get(key)})"
+                              for key, value in changed.items())
+            raise H2OTError(f"{spec}: a checkpoint's model cannot be changed ({given} given); drop the override")
+        return model, {key: value for key, value in payload.items() if key != "state_dict"}
+    model_config = resolve_config(spec, **overrides)
+    return build_model(model_config), {"model_config": model_config}

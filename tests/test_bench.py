@@ -4,8 +4,9 @@ import pytest
 import torch
 
 import h2ot
-from h2ot.bench import bench_model, count_flops
+from h2ot.bench import bench_model, bench_onnxruntime, count_flops
 from h2ot.cli import main
+from h2ot.commands.bench import format_table
 
 
 def test_linear_flops_are_two_per_multiply_add():
@@ -50,3 +51,39 @@ def test_bench_command_refuses_bad_arguments(capsys):
     assert "--batch" in capsys.readouterr().err
     assert main(["bench", "nosuchmodel"]) == 2
     assert "unknown model 'nosuchmodel'" in capsys.readouterr().err
+
+
+def test_onnxruntime_record_uses_the_pytorch_flop_count():
+    pytest.importorskip("onnxruntime")
+    model = h2ot.create_model("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2,
+                              hourglass={"schedule": [[1, 5]]})
+    record = bench_onnxruntime("tiny", model, batch=2, repeat=1)
+    assert record.runtime == "onnxruntime" and record.device == "cpu" and record.batch == 2
+    assert record.flops_per_clip == count_flops(model.eval(), torch.randn(2, 9, 17, 2)) / 2
+    assert record.params == sum(p.numel() for p in model.parameters())
+    assert record.latency_ms > 0 and record.peak_mem_mb is None
+    assert record.gflops_per_s == pytest.approx(record.flops_per_clip * 2 / record.latency_ms / 1e6)
+
+
+def test_bench_command_times_both_runtimes_side_by_side(tmp_path, capsys):
+    pytest.importorskip("onnxruntime")
+    config = tmp_path / "tiny.yaml"
+    config.write_text("model: {preset: hot-mixste, frames: 9, dim: 16, mlp_hidden: 32, depth: 4, num_heads: 2}\n")
+    argv = ["bench", str(config), "--runtime", "torch", "onnxruntime", "--repeat", "1", "--threads", "1", "--json"]
+    threads = torch.get_num_threads()
+    try:
+        assert main(argv) == 0
+    finally:
+        torch.set_num_threads(threads)  # --threads sets the process's own
+    records = json.loads(capsys.readouterr().out)
+    assert [r["runtime"] for r in records] == ["torch", "onnxruntime"]
+    assert records[0]["flops_per_clip"] == records[1]["flops_per_clip"] and records[1]["flops_ratio"] == 1.0
+    assert records[0]["speedup"] == 1.0 and records[1]["speedup"] > 0
+    table = format_table(records, records[0]["machine_matmul_gflops_per_s"])
+    assert "onnxruntime" in table and "(torch)" in table
+
+
+def test_bench_refuses_onnxruntime_off_the_cpu(monkeypatch, capsys):
+    monkeypatch.setattr("h2ot.commands.bench.resolve_device", lambda name: torch.device("cuda"))
+    assert main(["bench", "mixste", "--runtime", "onnxruntime", "--device", "cuda"]) == 2
+    assert "--runtime onnxruntime runs on the CPU" in capsys.readouterr().err

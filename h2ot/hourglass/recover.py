@@ -60,8 +60,10 @@ def interpolate_in_time(values: Tensor, frames: Tensor, length: int) -> Tensor:
     """Linear interpolation of `values` `[B, k, ...]` known at sorted frame indices `frames` `[B, k]` to every
     frame `0 .. length - 1`, holding the end values outside `[frames[0], frames[-1]]`."""
     batch, known = frames.shape
-    targets = torch.arange(length, device=frames.device).expand(batch, length).contiguous()
-    right = torch.searchsorted(frames.contiguous(), targets).clamp(1, known - 1)
+    targets = torch.arange(length, device=frames.device).expand(batch, length)
+    # The first known frame at or after each target (`searchsorted`, as a count of the known frames before it, since
+    # searchsorted does not export to ONNX): [B, length, k] comparisons, small next to the model.
+    right = (frames[:, None, :] < targets[:, :, None]).sum(dim=-1).clamp(1, known - 1)
     left = right - 1
     t_left, t_right = frames.gather(1, left), frames.gather(1, right)
     weight = ((targets - t_left).to(values.dtype) / (t_right - t_left).clamp_min(1).to(values.dtype)).clamp(0, 1)
