@@ -12,6 +12,7 @@ from h2ot.commands import positive_int
 from h2ot.config import load_model
 from h2ot.device import resolve_device
 from h2ot.errors import H2OTError
+from h2ot.lifter import shipped_models
 from h2ot.models import list_models
 
 RUNTIMES = ("torch", "onnxruntime")
@@ -23,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Measure models side by side in one run; ratios are against the first model. FLOPs: "
                     "1 multiply-add = 2 FLOPs, counted by torch.utils.flop_counter.")
     parser.add_argument("models", nargs="+", metavar="MODEL",
-                        help=f"a preset ({', '.join(list_models())}), an experiment config (.yaml) or an h2ot "
+                        help=f"a preset ({', '.join(list_models())}), a shipped model "
+                             f"({', '.join(shipped_models())}), an experiment config (.yaml) or an h2ot "
                              "checkpoint (.pt)")
     parser.add_argument("--frames", type=positive_int, help="clip length (default: each preset's own)")
     parser.add_argument("--batch", type=positive_int, default=1, help="clips per forward pass (default 1)")

@@ -9,6 +9,7 @@ from h2ot.commands import positive_int
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from h2ot.lifter import shipped_models
     from h2ot.models import list_models
 
     parser = subparsers.add_parser(
@@ -19,8 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "'frames' (the clip frame of each pose row) and 'kept_<stage>' (the frames each stage kept). The "
                     "file's metadata records the joint order, input normalisation, frames, fps, units and axes.")
     parser.add_argument("model", metavar="MODEL",
-                        help=f"a preset ({', '.join(list_models())}), an experiment config (.yaml) or an h2ot "
-                             "checkpoint (.pt); official checkpoints: h2ot.from_official, then "
+                        help=f"a preset ({', '.join(list_models())}), a shipped model ({', '.join(shipped_models())}), "
+                             "an experiment config (.yaml) or an h2ot checkpoint (.pt); official checkpoints: "
+                             "h2ot.from_official, then "
                              "h2ot.export.onnx.export_onnx in Python")
     parser.add_argument("--onnx", required=True, metavar="FILE", help="the ONNX file to write")
     parser.add_argument("--frames", type=positive_int,
