@@ -74,13 +74,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_table(records: list[dict], machine: float) -> str:
-    header = (f"{'model':<22}{'runtime':<12}{'frames':>7}{'params':>10}{'GFLOPs/clip':>13}{'MFLOPs/frame':>14}"
+    width = max(22, *(len(r["model"]) + 2 for r in records))
+    header = (f"{'model':<{width}}{'runtime':<12}{'frames':>7}{'params':>10}{'GFLOPs/clip':>13}{'MFLOPs/frame':>14}"
               f"{'latency ms':>12}{'GFLOP/s':>9}{'of mm':>7}{'peak MB':>9}{'FLOPs x':>9}{'speed-up':>9}")
     lines = [header, "-" * len(header)]
     for r in records:
         memory = f"{r['peak_mem_mb']:.0f}" if r["peak_mem_mb"] is not None else "n/a"
         lines.append(
-            f"{r['model']:<22}{r['runtime']:<12}{r['frames']:>7}{r['params'] / 1e6:>9.2f}M"
+            f"{r['model']:<{width}}{r['runtime']:<12}{r['frames']:>7}{r['params'] / 1e6:>9.2f}M"
             f"{r['flops_per_clip'] / 1e9:>13.1f}{r['flops_per_frame'] / 1e6:>14.0f}{r['latency_ms']:>12.0f}"
             f"{r['gflops_per_s']:>9.1f}{r['matmul_efficiency']:>7.0%}{memory:>9}{r['flops_ratio']:>9.2f}{r['speedup']:>8.2f}x")
     first = records[0]
