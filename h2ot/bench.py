@@ -181,13 +181,7 @@ def bench_model(name: str, model: HourglassModel, batch: int = 1, device: str | 
     x = torch.randn(batch, model.frames, model.backbone.num_joints, model.backbone.in_channels, device=device)
     flops = count_flops(model, x) / batch
     latency = time_forward(model, x, warmup, repeat)
-    return BenchRecord(
-        model=name, frames=model.frames, batch=batch,
-        params=sum(p.numel() for p in model.parameters()),
-        flops_per_clip=flops, flops_per_frame=flops / output_frames(model),
-        latency_ms=latency * 1e3, gflops_per_s=flops * batch / latency / 1e9,
-        peak_mem_mb=peak_memory_mb(model, x), device=str(device), threads=torch.get_num_threads(),
-    )
+    return _record(name, model, batch, flops, latency, peak_memory_mb(model, x), str(device), torch.get_num_threads())
 
 
 def bench_onnxruntime(name: str, model: HourglassModel, batch: int = 1, warmup: int = 1,
@@ -202,10 +196,15 @@ def bench_onnxruntime(name: str, model: HourglassModel, batch: int = 1, warmup: 
     session = onnxruntime_session(onnx_bytes(model, batch), threads=threads)
     feed = {INPUT: x.numpy()}
     latency = time_calls(lambda: session.run(None, feed), x.device, warmup, repeat)
+    return _record(name, model, batch, flops, latency, None, "cpu", threads, runtime="onnxruntime")
+
+
+def _record(name: str, model: HourglassModel, batch: int, flops: float, latency: float, peak_mem_mb: float | None,
+            device: str, threads: int, runtime: str = "torch") -> BenchRecord:
+    """A `BenchRecord` from the FLOPs per clip and the median latency of a batch (seconds)."""
     return BenchRecord(
-        model=name, frames=model.frames, batch=batch,
-        params=sum(p.numel() for p in model.parameters()),
+        model=name, frames=model.frames, batch=batch, params=sum(p.numel() for p in model.parameters()),
         flops_per_clip=flops, flops_per_frame=flops / output_frames(model),
         latency_ms=latency * 1e3, gflops_per_s=flops * batch / latency / 1e9,
-        peak_mem_mb=None, device="cpu", threads=threads, runtime="onnxruntime",
+        peak_mem_mb=peak_mem_mb, device=device, threads=threads, runtime=runtime,
     )

@@ -71,6 +71,14 @@ def load(model: str | Path) -> HourglassModel:
     return load_checkpoint(resolve_model_path(model))[0]
 
 
+# What a checkpoint says its model takes and gives (`normalisation`; training adds the 2D definition, "keypoints_2d").
+NORMALISATION = {
+    "joints": "Human3.6M 17 (h2ot.skeleton.JOINT_NAMES)",
+    "input": "normalised screen coordinates: x / w * 2 - 1, y / w * 2 - h / w (h2ot.camera.ScreenCodec); "
+             "third channel, if any: confidence in [0, 1]",
+    "output": "metres, camera coordinates, root-relative (pelvis at the origin)",
+}
+
 TRAINING_STATE = ("optimizer", "schedule", "rng", "batch", "epoch_totals")
 
 

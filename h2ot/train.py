@@ -40,7 +40,7 @@ import yaml
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from h2ot.checkpoint import read_checkpoint, save_checkpoint, unwrap
+from h2ot.checkpoint import NORMALISATION, read_checkpoint, save_checkpoint, unwrap
 from h2ot.config import model_config_of, section_of
 from h2ot.data.clips import ClipDataset
 from h2ot.data.sources import DataSpec, load_split, require_data
@@ -50,13 +50,6 @@ from h2ot.evaluate import evaluate, predict_sequences
 from h2ot.losses import make_loss
 from h2ot.models.registry import build_model
 from h2ot.settings import check_types, type_hints
-
-NORMALISATION = {
-    "joints": "Human3.6M 17 (h2ot.skeleton.JOINT_NAMES)",
-    "input": "normalised screen coordinates: x / w * 2 - 1, y / w * 2 - h / w (h2ot.camera.ScreenCodec); "
-             "third channel, if any: confidence in [0, 1]",
-    "output": "metres, camera coordinates, root-relative (pelvis at the origin)",
-}
 
 
 @dataclass

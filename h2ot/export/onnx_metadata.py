@@ -16,15 +16,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from h2ot.checkpoint import NORMALISATION
 from h2ot.hourglass.hourglass import HourglassModel
 from h2ot.skeleton import JOINT_NAMES, NUM_JOINTS
 
 INPUT = "keypoints"
-DEFAULT_NORMALISATION = {
-    "input": "normalised screen coordinates: x / w * 2 - 1, y / w * 2 - h / w (h2ot.camera.ScreenCodec); "
-             "third channel, if any: confidence in [0, 1]",
-    "output": "metres, camera coordinates, root-relative (pelvis at the origin)",
-}
 AXES = "camera axes: x right, y down, z forward (away from the camera); root-relative: the pelvis (joint 0) at 0"
 
 
@@ -62,7 +58,7 @@ def describe(model: HourglassModel, batch: int, name: str = "", fps: float | Non
     from h2ot import __version__
 
     record = record or {}
-    normalisation = {**DEFAULT_NORMALISATION, **(record.get("normalisation") or {})}
+    normalisation = {**NORMALISATION, **(record.get("normalisation") or {})}
     fps = fps if fps is not None else (record.get("data") or {}).get("fps")
     joints = model.backbone.num_joints
     io = describe_io(model, batch)
