@@ -1,7 +1,7 @@
 """P-MPJPE of `h2ot video` and of MediaPipe's own 3D on the Pose2Sim balancing take (one man balancing on one leg,
 arms raised and lowered: 100 frames at 60 fps), seen from the front (cam01) and from behind at three quarters (cam03).
 
-    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...]
+    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--per-joint] [--confidence-ones]
 
 The take comes without 3D. Its reference here is MediaPipe's 2D of both views triangulated with the calibration of
 the static take of the same session (../shared/data/video-dev/pose2sim-static/reference.npz: refined rotations,
@@ -24,13 +24,12 @@ import torch
 
 import h2ot
 from h2ot.lifter import Lifter
-from h2ot.metrics import p_mpjpe
+from h2ot.metrics import procrustes_align
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 STATIC = SHARED / "video-dev" / "pose2sim-static"
 VIEWS = {view: SHARED / "video" / f"pose2sim_single_{view}.mp4" for view in ("cam01", "cam03")}
-# BlazePose indices of the reference's 12 joints, in the order of its `h36m_index` (README of the static take).
-BLAZEPOSE_12 = [24, 26, 28, 23, 25, 27, 11, 13, 15, 12, 14, 16]
+REFERENCE = np.load(STATIC / "reference.npz")  # its 12 joints: `h36m_index`, `mediapipe_index`, `joint_names`
 
 
 def cache_file() -> Path:
@@ -88,31 +87,48 @@ def reference() -> dict[str, np.ndarray]:
     return out
 
 
-def p_mpjpe_mm(poses: np.ndarray, target: np.ndarray) -> float:
-    """Mean per-frame Procrustes-aligned (with scale) error over the 12 joints, mm."""
-    index = np.load(STATIC / "reference.npz")["h36m_index"]
-    pred = torch.from_numpy(np.asarray(poses, np.float64)[:, index])
-    return float(p_mpjpe(pred, torch.from_numpy(np.asarray(target, np.float64))).mean() * 1000)
+def joint_errors_mm(poses: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per-joint error after a per-frame Procrustes alignment (with scale) over the 12 joints, mean over frames, mm
+    `[12]` (their mean is the P-MPJPE)."""
+    pred = torch.from_numpy(np.asarray(poses, np.float64)[:, REFERENCE["h36m_index"]])
+    target = torch.from_numpy(np.asarray(target, np.float64))
+    errors = (procrustes_align(pred, target) - target).norm(dim=-1)  # [frames, 12]
+    return errors.mean(dim=0).numpy() * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="*", default=[None], help="shipped model names or checkpoints")
+    parser.add_argument("--per-joint", action="store_true", help="each view's error per joint too")
+    parser.add_argument("--confidence-ones", action="store_true",
+                        help="lift with every confidence set to 1 instead of MediaPipe's visibility")
     args = parser.parse_args()
     take = reference()
-    target = take["world_33"][:, BLAZEPOSE_12]
+    target = take["world_33"][:, REFERENCE["mediapipe_index"]]
     print(f"reference: 2 views, reprojection error {np.median(take['reprojection_px']):.1f} px median")
-    mediapipe = {v: p_mpjpe_mm(take[f"{v}_mediapipe_3d"], target) for v in VIEWS}
-    print(f"{'model':<44} {'cam01':>7} {'cam03':>7} {'/ MediaPipe':>12}")
-    print(f"{'MediaPipe 3D':<44} " + " ".join(f"{mediapipe[v]:7.1f}" for v in VIEWS))
+    rows = {"MediaPipe 3D": {v: joint_errors_mm(take[f"{v}_mediapipe_3d"], target) for v in VIEWS}}
     for model in args.model:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", h2ot.H2OTWarning)
             lifter = Lifter.load(model)
-            ours = {v: p_mpjpe_mm(lifter(take[f"{v}_keypoints"], 60.0, tuple(take[f"{v}_size"])), target)
-                    for v in VIEWS}
-        ratio = np.mean([ours[v] / mediapipe[v] for v in VIEWS])
-        print(f"{model or lifter.name!s:<44} " + " ".join(f"{ours[v]:7.1f}" for v in VIEWS) + f" {ratio:11.2f}x")
+            errors = {}
+            for v in VIEWS:
+                keypoints = take[f"{v}_keypoints"].copy()
+                if args.confidence_ones:
+                    keypoints[..., 2] = 1.0
+                errors[v] = joint_errors_mm(lifter(keypoints, 60.0, tuple(take[f"{v}_size"])), target)
+        rows[str(model or lifter.name)] = errors
+    mediapipe = {v: rows["MediaPipe 3D"][v].mean() for v in VIEWS}
+    print(f"{'model':<44} {'cam01':>7} {'cam03':>7} {'/ MediaPipe':>12}")
+    for name, errors in rows.items():
+        ratio = np.mean([errors[v].mean() / mediapipe[v] for v in VIEWS])
+        print(f"{name:<44} " + " ".join(f"{errors[v].mean():7.1f}" for v in VIEWS) + f" {ratio:11.2f}x")
+    if args.per_joint:
+        names = [str(n) for n in REFERENCE["joint_names"]]
+        print(f"\nper joint, mm: {'model, view':<34} " + " ".join(f"{n:>9}" for n in names))
+        for name, errors in rows.items():
+            for v in VIEWS:
+                print(f"{name + ', ' + v:<48} " + " ".join(f"{e:9.0f}" for e in errors[v]))
 
 
 if __name__ == "__main__":

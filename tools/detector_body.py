@@ -6,9 +6,10 @@ Pose2Sim recordings of one man, against the joints of the mocap rigs the lifter 
 - the static take (four views, T-pose; ../shared/data/video-dev/pose2sim-static, `world_points_33_filtered`):
   limbs, hip and shoulder widths, eyes above the shoulders;
 - the balancing take (two views, tools/balancing_take.py): the trunk (mid-hips -> mid-shoulders) and the shoulder
-  width by arm elevation (the angle between the upper arm and the trunk's down);
+  width and the eyes' height above the shoulders by arm elevation (the angle between the upper arm and the trunk's
+  down);
 - the rigs (Bandai Namco, CMU): their trunk by arm elevation, in the reference man's size (scaled by the ratio of
-  his limb sum to theirs), and the same for the modelled detector points.
+  his limb sum to theirs), and the same for the modelled detector points; the rigs' own segment lengths.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from h2ot.keypoint_sets import BLAZEPOSE_NAMES, COCO_NAMES
 from h2ot.skeleton import JOINT_INDEX
 
 RIGS = {"Bandai Namco": "bandai-namco", "CMU (extra)": "cmu-extra"}
+COCO_INDEX = {name: i for i, name in enumerate(COCO_NAMES)}
 BINS = ((0, 35), (35, 50), (50, 70), (70, 100), (100, 180))
 
 
@@ -40,7 +42,24 @@ def trunk_by_elevation(points: np.ndarray, index: dict[str, int], scale: float =
         cosine = np.sum(arm * down, axis=-1) / np.linalg.norm(arm, axis=-1)
         elevation.append(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
     width = np.linalg.norm(at("left_shoulder") - at("right_shoulder"), axis=-1)
-    return {"trunk": trunk * scale, "width": width * scale, "elevation": np.mean(elevation, axis=0)}
+    measures = {"trunk": trunk * scale, "width": width * scale, "elevation": np.mean(elevation, axis=0)}
+    if "left_eye" in index:  # the eyes' height above the mid-shoulders, along the trunk
+        eyes = (at("left_eye") + at("right_eye")) / 2 - mid_shoulders
+        measures["eyes"] = -np.sum(eyes * down, axis=-1) * scale
+    return measures
+
+
+def segments_m(positions: np.ndarray) -> dict[str, float]:
+    """A rig's segment lengths at its own size (median over frames, left and right averaged), metres."""
+    def length(a: str, b: str) -> float:
+        return float(np.median(np.linalg.norm(positions[:, JOINT_INDEX[a]] - positions[:, JOINT_INDEX[b]], axis=-1)))
+
+    sides = ("left", "right")
+    out = {f"{a}-{b}": np.mean([length(f"{s}_{a}", f"{s}_{b}") for s in sides])
+           for a, b in (("hip", "knee"), ("knee", "ankle"), ("shoulder", "elbow"), ("elbow", "wrist"))}
+    out["hips apart"] = length("left_hip", "right_hip")
+    out["shoulders apart"] = length("left_shoulder", "right_shoulder")
+    return out
 
 
 def table_row(name: str, measures: dict[str, np.ndarray], key: str) -> str:
@@ -74,15 +93,16 @@ def main() -> None:
     take = reference()
     balancing = trunk_by_elevation(take["world_33"], blaze)
     print(table_row("MediaPipe, balancing take", balancing, "trunk"))
-    modelled = {}
+    modelled, rig_segments = {}, {}
     for name, folder in RIGS.items():
-        rig, detector = [], []
+        rig, detector, segments = [], [], []
         for motion in MocapDataset(STATIC.parents[1] / folder).motions[::20]:
             positions = motion.positions[::4].astype(np.float64)
             scale = REFERENCE_LIMBS / limb_length(positions)
             rig.append(trunk_by_elevation(positions, JOINT_INDEX, scale))
-            coco = {n: i for i, n in enumerate(COCO_NAMES)}
-            detector.append(trunk_by_elevation(coco17_points(positions), coco, scale))
+            detector.append(trunk_by_elevation(coco17_points(positions), COCO_INDEX, scale))
+            segments.append(segments_m(positions))
+        rig_segments[name] = {key: float(np.median([s[key] for s in segments])) for key in segments[0]}
         print(table_row(f"{name} joints", _joined(rig), "trunk"))
         modelled[name] = _joined(detector)
         print(table_row(f"{name}, modelled detector", modelled[name], "trunk"))
@@ -90,6 +110,13 @@ def main() -> None:
     print(table_row("MediaPipe, balancing take", balancing, "width"))
     for name, measures in modelled.items():
         print(table_row(f"{name}, modelled detector", measures, "width"))
+    print(f"\n{'eyes above the mid-shoulders, m':<36}")
+    print(table_row("MediaPipe, balancing take", balancing, "eyes"))
+    for name, measures in modelled.items():
+        print(table_row(f"{name}, modelled detector", measures, "eyes"))
+    print("\nthe rigs' own segments (their size, medians over clips), m:")
+    for name, lengths in rig_segments.items():
+        print(f"  {name}: " + ", ".join(f"{key} {value:.3f}" for key, value in lengths.items()))
 
 
 def _joined(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ joints (`coco17_points`), projected by the camera, given the detection noise, an
 
 The model: the detector's own body, posed by the mocap. Rigs disagree on where their joints sit (hip joints
 0.13 m apart in Bandai Namco, 0.26 m in Human3.6M; Bandai Namco's shins are 0.25 of its stature, the reference
-man's 0.21; CMU's forearms end at 0.20 m), and a lifter learns those proportions as its prior; so only the
+man's 0.21; CMU's forearms end at 0.19 m), and a lifter learns those proportions as its prior; so only the
 directions come from the rig, and every length from the body a detector reports (metres for the reference body
 below, scaled to each clip by its limb lengths; `tools/detector_body.py` measures them):
 - hips: `hip_width` apart on the mocap hip line, centred on the mocap mid-hips;
@@ -31,7 +31,7 @@ balancing take of ../shared/data/video, triangulated from its two views with the
 - limbs: thigh 0.392 + shin 0.362 + upper arm 0.268 + forearm 0.266 = 1.288 m (`REFERENCE_LIMBS`; left and
   right averaged). A clip's scale is its own sum (median over frames) divided by that;
 - hips 0.2015 m apart; shoulders 0.354 m in the T-pose, 0.327 m with the arms hanging;
-- the trunk by arm elevation, above; the eyes 0.17 m above the mid-shoulders in the T-pose;
+- the trunk by arm elevation, above; the eyes 0.173 m above the mid-shoulders in the T-pose;
 - the face shape: relative to the mid-ears, nose 4.45 cm below and 5.75 cm in front, eyes 0.45 cm below and
   4.25 cm in front, eyes 4.4 cm and ears 10.7 cm apart (from the two front views);
 - seen from behind (cam01, back three-quarter; cam02, back), MediaPipe put the face points 6-10 cm higher in the
