@@ -14,6 +14,9 @@ The steps, each undone on the way out so that every input frame gets exactly one
 4. flip test-time augmentation (on by default): the mirrored input is lifted too, mirrored back and averaged;
 5. the 3D resampled back to the input's frame times.
 
+The model runs in PyTorch or in onnxruntime (its ONNX export, cached; `h2ot.export.runtime`): `runtime="auto"`, the
+default, takes onnxruntime where it can run the model, PyTorch otherwise; `lifter.runtime` says which one runs.
+
 Windows go through the model `batch_size` at a time, so memory does not grow with the length beyond the
 input and output arrays themselves (about 0.4 kB a frame).
 """
@@ -21,7 +24,7 @@ input and output arrays themselves (about 0.4 kB a frame).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +75,20 @@ class Lifter:
     flip_test: bool = True
     batch_size: int = 16
     device: str | torch.device = "cpu"
+    runtime: str = "torch"  # torch | onnxruntime (`start_runtime` sets it; `load` does with its own default, auto)
+    session: Any = field(default=None, repr=False)  # onnxruntime's session, when it runs the model
 
     @classmethod
     def load(cls, spec: str | Path | HourglassModel | None = None, **options: Any) -> Lifter:
         """From a shipped model's name (None: the default), an h2ot checkpoint, or a model in memory (30 fps
-        assumed unless `fps` is given)."""
+        assumed unless `fps` is given). `runtime`: auto (default), torch or onnxruntime (see `start_runtime`)."""
         from h2ot.device import resolve_device
 
         options["device"] = resolve_device(options.get("device", "cpu"))
+        runtime = options.pop("runtime", "auto")
         if isinstance(spec, HourglassModel):
-            return cls(model=spec.eval(), fps=float(options.pop("fps", 30.0)), **options)
+            lifter = cls(model=spec.eval(), fps=float(options.pop("fps", 30.0)), **options)
+            return lifter.start_runtime(runtime, None)
         from h2ot.checkpoint import load_checkpoint
 
         path = resolve_model_path(spec)
@@ -90,7 +97,27 @@ class Lifter:
         fps = float(options.pop("fps", None) or data.get("fps") or 30.0)
         definition = str((payload.get("normalisation") or {}).get("keypoints_2d", KEYPOINTS_2D["joints"]))
         name = path.parent.name if path.name == "model.pt" else path.stem
-        return cls(model=model, fps=fps, name=name, keypoint_definition=definition, **options)
+        lifter = cls(model=model, fps=fps, name=name, keypoint_definition=definition, **options)
+        return lifter.start_runtime(runtime, path)
+
+    def start_runtime(self, runtime: str, checkpoint: Path | None) -> Lifter:
+        """Run the model in `runtime`: torch; onnxruntime (an error says why where it cannot); or auto: onnxruntime
+        where it can run the model and the model came from a `checkpoint` file (its export is cached by that file),
+        else torch. Returns self."""
+        from h2ot.export.runtime import cached_session, check_runtime, why_not_onnxruntime
+
+        check_runtime(runtime)
+        self.runtime, self.session = "torch", None
+        if runtime == "torch" or (runtime == "auto" and checkpoint is None):
+            return self
+        reason = why_not_onnxruntime(self.model, torch.device(self.device), self.flip_test)
+        if reason is not None:
+            if runtime == "onnxruntime":
+                raise H2OTError(f"onnxruntime cannot run the model {self.name or 'given'}: {reason}")
+            return self
+        self.session = cached_session(self.model.eval(), checkpoint, torch.get_num_threads())
+        self.runtime = "onnxruntime"
+        return self
 
     @property
     def frames(self) -> int:
@@ -140,6 +167,9 @@ class Lifter:
     @torch.no_grad()
     def _predict(self, x: np.ndarray, windows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
         """Yields (rows of `windows`, poses `[n, frames, 17, 3]` at every window frame) `batch_size` at a time."""
+        if self.session is not None:
+            yield from self._predict_onnx(x, windows)
+            return
         model = self.model
         for start in range(0, len(windows), self.batch_size):
             rows = slice(start, start + self.batch_size)
@@ -151,6 +181,22 @@ class Lifter:
                 flipped = model.predict(flip(batch), kept=replay)
                 poses = (poses + flip(_full_length(model, flipped))) / 2
             yield rows, poses.double().cpu().numpy()
+
+
+    def _predict_onnx(self, x: np.ndarray, windows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+        """`_predict` in onnxruntime: a window and its mirror in one run of the graph (its batch is dynamic)."""
+        from h2ot.export.onnx_metadata import INPUT
+
+        for start in range(0, len(windows), self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            clips = x[windows[rows]].astype(np.float32)
+            inputs = np.concatenate([clips, flip(clips)]) if self.flip_test else clips
+            poses, frames = self.session.run(["poses", "frames"], {INPUT: inputs})
+            full = np.zeros((len(inputs), self.frames, *poses.shape[2:]))
+            full[np.arange(len(inputs))[:, None], frames] = poses
+            if self.flip_test:
+                full = (full[: len(clips)] + flip(full[len(clips):])) / 2
+            yield rows, full
 
 
 def _full_length(model: HourglassModel, out: Any) -> torch.Tensor:
@@ -230,5 +276,6 @@ def lift(keypoints: np.ndarray, fps: float, image_size: tuple[float, float] | No
     """Lift 2D keypoints `[T, 17, 2|3]` of any length to 3D poses `[T, 17, 3]` (see the module docstring).
 
     model: a shipped model's name (None: the default, `DEFAULT_MODEL`), an h2ot checkpoint, or a model.
-    options: `flip_test`, `batch_size`, `device` (see `Lifter`). To lift many sequences, build a `Lifter` once."""
+    options: `flip_test`, `batch_size`, `device`, `runtime` (see `Lifter`). To lift many sequences, build a
+    `Lifter` once."""
     return Lifter.load(model, **options)(keypoints, fps, image_size)

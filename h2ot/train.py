@@ -48,6 +48,7 @@ from h2ot.device import resolve_device
 from h2ot.errors import H2OTError
 from h2ot.evaluate import evaluate, predict_sequences
 from h2ot.losses import make_loss
+from h2ot.models.official import load_exactly
 from h2ot.models.registry import build_model
 from h2ot.settings import check_types, type_hints
 
@@ -70,6 +71,7 @@ class TrainSettings:
     max_batches: int | None = None  # per epoch, for quick runs
     validate: bool = True
     checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
+    init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> TrainSettings:
@@ -192,6 +194,14 @@ def prepare_run_folder(run_dir: Path, config: dict[str, Any], resume: bool) -> b
     return made
 
 
+def _start_from(model: torch.nn.Module, checkpoint: str) -> None:
+    """Fine-tuning: the weights of `checkpoint` (a run's best.pt, a shipped model.pt) into `model`; the optimiser
+    and the learning-rate schedule start fresh."""
+    if not Path(checkpoint).is_file():
+        raise H2OTError(f"the train setting init names {checkpoint}, which is not a file")
+    load_exactly(model, read_checkpoint(checkpoint)["state_dict"], f"the init checkpoint {checkpoint}")
+
+
 def _remove_failed_start(run_dir: Path, made: bool) -> None:
     """What a start that stopped before its first checkpoint wrote: it is not a run."""
     if (run_dir / "last.pt").exists():
@@ -229,6 +239,8 @@ def train(config: dict[str, Any], run_dir: str | Path, resume: bool = False, dev
     model_config = model_config_of(config)
     _seed_everything(settings.seed)
     model = build_model(model_config)
+    if settings.init is not None and not resume:
+        _start_from(model, settings.init)
     data = DataSpec.from_dict(section_of(config, "data"))
     require_data(data, "fix it in the config, or pass {setting}=PATH")
     ddp = _Distributed(device)

@@ -111,6 +111,19 @@ def test_onnxruntime_gives_pytorchs_poses_and_kept_frames(case, tmp_path):
         assert kept_sets[0] != traced or kept_sets[1] != traced
 
 
+@pytest.mark.parametrize("case", ["mixste-tpc-tra", "mixste-tps-tri", "motionbert-tpc-tra", "motionagformer-tps-tri",
+                                  "mhformer-tpc-seq2frame"])
+def test_a_dynamic_batch_runs_any_batch_with_pytorchs_frames(case, tmp_path):
+    """batch=None (what `h2ot.lift` runs): one graph for every batch; the token counts stay fixed."""
+    model = tiny(CASES[case])
+    path = export_onnx(model, tmp_path / f"{case}.onnx", batch=None)
+    assert read_metadata(path)["batch"] == "any"
+    for batch in (1, 3):
+        outputs, ref = run_both(model, path, clips(model, batch, seed=batch))
+        assert outputs[0].shape == tuple(ref.poses.shape) and relative_error(outputs[0], ref.poses) <= 1e-4
+        assert all(map(np.array_equal, outputs[2:], (k.numpy() for k in ref.kept)))
+
+
 def test_export_leaves_the_model_in_its_mode(tmp_path):
     model = tiny(CASES["mixste-tpc-tra"]).train()
     export_onnx(model, tmp_path / "a.onnx")
@@ -183,6 +196,10 @@ def test_a_config_exports_at_other_frames_and_batch(tmp_path):
     session = onnxruntime_session(target)
     assert session.get_inputs()[0].shape == [3, 18, 17, 2]
     assert [o.shape for o in session.get_outputs()] == [[3, 18, 17, 3], [3, 18], [3, 6]]
+    anything = tmp_path / "any.onnx"
+    assert main(["export", str(config), "--onnx", str(anything), "--batch", "any"]) == 0
+    assert read_metadata(anything)["batch"] == "any"
+    assert onnxruntime_session(anything).get_inputs()[0].shape == ["batch", 27, 17, 2]
 
 
 def test_force_replaces_and_nothing_else_does(tmp_path, capsys):

@@ -60,6 +60,22 @@ def test_resume_continues_exactly(tmp_path):
         torch.testing.assert_close(weights(resumed)[key], value, rtol=0, atol=0)
 
 
+def test_init_starts_from_a_checkpoints_weights(tmp_path):
+    first = train(tiny_config(validate=False, epochs=1), tmp_path / "first", progress=False)
+    # With a learning rate of 0 the fine-tuned run ends where it started: exactly the first run's weights.
+    tuned = train(tiny_config(validate=False, epochs=1, lr=0.0, init=str(first)), tmp_path / "tuned", progress=False)
+    fresh = weights(train(tiny_config(validate=False, epochs=1, lr=0.0), tmp_path / "fresh", progress=False))
+    for key, value in weights(first).items():
+        torch.testing.assert_close(weights(tuned)[key], value, rtol=0, atol=0)
+    assert any(not torch.equal(fresh[key], value) for key, value in weights(first).items())
+    other = dict(tiny_config(init=str(first)), model={**tiny_config()["model"], "dim": 32})
+    with pytest.raises(H2OTError, match=r"init checkpoint .* does not fit the model .*mis-shaped"):
+        train(other, tmp_path / "other", progress=False)
+    with pytest.raises(H2OTError, match=r"init names .*missing\.pt, which is not a file"):
+        train(tiny_config(init=str(tmp_path / "missing.pt")), tmp_path / "missing", progress=False)
+    assert not (tmp_path / "other").exists() and not (tmp_path / "missing").exists()
+
+
 def test_ctrl_c_saves_the_current_batch_and_resume_finishes(tmp_path, monkeypatch):
     class InterruptAfterTwoBatches(train_module._Interrupt):
         checks = 0

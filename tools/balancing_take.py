@@ -1,7 +1,7 @@
 """P-MPJPE of `h2ot video` and of MediaPipe's own 3D on the Pose2Sim balancing take (one man balancing on one leg,
 arms raised and lowered: 100 frames at 60 fps), seen from the front (cam01) and from behind at three quarters (cam03).
 
-    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--per-joint] [--confidence-ones]
+    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--per-joint] [--confidence-ones] [--visibility]
 
 The take comes without 3D. Its reference here is MediaPipe's 2D of both views triangulated with the calibration of
 the static take of the same session (../shared/data/video-dev/pose2sim-static/reference.npz: refined rotations,
@@ -96,12 +96,39 @@ def joint_errors_mm(poses: np.ndarray, target: np.ndarray) -> np.ndarray:
     return errors.mean(dim=0).numpy() * 1000
 
 
+def print_visibility(take: dict[str, np.ndarray]) -> None:
+    """MediaPipe's confidence of a limb joint against how far it sits behind its left/right partner along the line of
+    sight (the reference's depths in each camera), both views pooled: what `DetectionNoise.hidden_share` models."""
+    calibration = np.load(STATIC / "reference.npz")
+    names = [str(n) for n in REFERENCE["joint_names"]]
+    pairs = [(names.index("R" + n), names.index("L" + n)) for n in ("Hip", "Knee", "Ankle", "Shoulder", "Elbow",
+                                                                   "Wrist")]
+    gaps, scores = [], []
+    for view in VIEWS:
+        depth = (take["world_33"][:, REFERENCE["mediapipe_index"]] @ calibration[f"{view}_R"].T
+                 + calibration[f"{view}_t"].reshape(3))[..., 2]
+        confidence = take[f"{view}_keypoints"][:, REFERENCE["h36m_index"], 2]
+        for a, b in pairs:
+            gaps += [depth[:, a] - depth[:, b], depth[:, b] - depth[:, a]]
+            scores += [confidence[:, a], confidence[:, b]]
+    gap, score = np.concatenate(gaps), np.concatenate(scores)
+    print("\nMediaPipe's confidence of a limb joint by how far it sits behind its partner (both views)")
+    print(f"{'behind, m':>14} {'joints':>7} {'mean':>6} {'10th pct':>9}")
+    for low in np.arange(-0.4, 0.7, 0.1):
+        inside = (gap >= low) & (gap < low + 0.1)
+        if inside.any():
+            print(f"{low:+6.1f}..{low + 0.1:+.1f} {inside.sum():7d} {score[inside].mean():6.2f} "
+                  f"{np.percentile(score[inside], 10):9.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="*", default=[None], help="shipped model names or checkpoints")
     parser.add_argument("--per-joint", action="store_true", help="each view's error per joint too")
     parser.add_argument("--confidence-ones", action="store_true",
                         help="lift with every confidence set to 1 instead of MediaPipe's visibility")
+    parser.add_argument("--visibility", action="store_true",
+                        help="MediaPipe's confidence of the limb joints the body hides, by how far behind they are")
     args = parser.parse_args()
     take = reference()
     target = take["world_33"][:, REFERENCE["mediapipe_index"]]
@@ -123,6 +150,8 @@ def main() -> None:
     for name, errors in rows.items():
         ratio = np.mean([errors[v].mean() / mediapipe[v] for v in VIEWS])
         print(f"{name:<44} " + " ".join(f"{errors[v].mean():7.1f}" for v in VIEWS) + f" {ratio:11.2f}x")
+    if args.visibility:
+        print_visibility(take)
     if args.per_joint:
         names = [str(n) for n in REFERENCE["joint_names"]]
         print(f"\nper joint, mm: {'model, view':<34} " + " ".join(f"{n:>9}" for n in names))

@@ -1,4 +1,4 @@
-"""`h2ot export MODEL --onnx FILE [--frames N] [--batch B] [--force]`: a model as an ONNX file."""
+"""`h2ot export MODEL --onnx FILE [--frames N] [--batch B|any] [--force]`: a model as an ONNX file."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "export", help="write a model (pruned or not) as an ONNX file for onnxruntime",
-        description="Write a model as an ONNX file, its token pruning included, with the clip length, the batch and "
-                    "each stage's kept frame count fixed in the graph. Input 'keypoints' [batch, frames, 17, "
-                    "channels] (normalised screen coordinates); outputs 'poses' (metres, camera axes, root-relative), "
-                    "'frames' (the clip frame of each pose row) and 'kept_<stage>' (the frames each stage kept). The "
-                    "file's metadata records the joint order, input normalisation, frames, fps, units and axes.")
+        description="Write a model as an ONNX file, its token pruning included, with the clip length, the batch "
+                    "(unless --batch any) and each stage's kept frame count fixed in the graph. Input 'keypoints' "
+                    "[batch, frames, 17, channels] (normalised screen coordinates); outputs 'poses' (metres, camera "
+                    "axes, root-relative), 'frames' (the clip frame of each pose row) and 'kept_<stage>' (the frames "
+                    "each stage kept). The file's metadata records the joint order, input normalisation, frames, fps, "
+                    "units and axes.")
     parser.add_argument("model", metavar="MODEL",
                         help=f"a preset ({', '.join(list_models())}), a shipped model ({', '.join(shipped_models())}), "
                              "an experiment config (.yaml) or an h2ot checkpoint (.pt); official checkpoints: "
@@ -27,9 +28,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--onnx", required=True, metavar="FILE", help="the ONNX file to write")
     parser.add_argument("--frames", type=positive_int,
                         help="clip length of a preset or config (default: its own; a checkpoint keeps its own)")
-    parser.add_argument("--batch", type=positive_int, default=1, help="clips per run of the graph (default 1)")
+    parser.add_argument("--batch", type=batch_size, default=1,
+                        help="clips per run of the graph (default 1), or 'any': a dynamic first axis")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
     parser.set_defaults(run=run)
+
+
+def batch_size(text: str) -> int | None:
+    """An argparse type: 'any' (None: a dynamic batch) or a whole number of at least 1."""
+    return None if text == "any" else positive_int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
                        record=record)
     kept = ", ".join(str(stage.tokens) for stage in model.schedule) or "none pruned"
     print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MB): {args.model}, {model.pipeline}, {model.frames} "
-          f"frames (kept per stage: {kept}), batch {args.batch}")
+          f"frames (kept per stage: {kept}), batch {'any' if args.batch is None else args.batch}")
     return 0

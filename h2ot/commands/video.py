@@ -40,6 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-gap", type=float, default=0.5, metavar="SECONDS",
                         help="frames without a person are interpolated across gaps up to this long (default 0.5 s)")
     parser.add_argument("--device", default="cpu", help="where the lifter runs: cpu, cuda, ... (default cpu)")
+    parser.add_argument("--runtime", choices=("auto", "torch", "onnxruntime"), default="auto",
+                        help="what runs the lifter on the CPU: onnxruntime (its ONNX export, made once and cached "
+                             "under $H2OT_CACHE), torch, or auto (default: onnxruntime where installed and able)")
     parser.add_argument("--force", action="store_true",
                         help="write into an existing --out, replacing the files h2ot writes (others are kept)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -56,13 +59,14 @@ def run(args: argparse.Namespace) -> int:
                            keypoint_format=args.keypoint_format, fps=args.fps, render=args.render,
                            viewer=args.viewer, bvh=args.bvh, trc=args.trc, all_people=args.all_people,
                            compare_mediapipe=args.compare_mediapipe, flip_test=not args.no_flip,
-                           max_gap_s=args.max_gap, device=args.device, force=args.force, progress=not args.json)
+                           max_gap_s=args.max_gap, device=args.device, runtime=args.runtime, force=args.force,
+                           progress=not args.json)
     for warning in caught:
         if issubclass(warning.category, H2OTWarning):
             print(f"h2ot video: warning: {warning.message}", file=sys.stderr)
     if args.json:
         print(json.dumps({"out": str(result.out), "frames": result.frames, "detected": result.detected,
-                          "model": result.model, "detector": result.detector,
+                          "model": result.model, "runtime": result.runtime, "detector": result.detector,
                           "files": [str(f) for f in result.files], "stages": result.times.table(result.frames)},
                          indent=2))
     else:

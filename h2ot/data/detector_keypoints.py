@@ -68,6 +68,9 @@ REFERENCE_LIMBS = 1.288  # thigh + shin + upper arm + forearm of the reference m
 _FACE_SLOTS = {"nose": "neck", "left_eye": "pelvis", "right_eye": "spine", "left_ear": "thorax", "right_ear": "head"}
 _SLOT_OF = np.array([JOINT_INDEX[_FACE_SLOTS.get(name, name)] for name in COCO_NAMES])  # COCO index -> slot
 _COCO_IN_SLOT = np.argsort(_SLOT_OF)  # slot -> COCO index
+# Each COCO limb keypoint and its left/right partner (self-occlusion: which one the body may hide).
+_LIMBS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+_SIDES = [(COCO_NAMES.index(f"left_{limb}"), COCO_NAMES.index(f"right_{limb}")) for limb in _LIMBS]
 
 
 def _truncated(rng: np.random.Generator, mean: float, sd: float) -> float:
@@ -256,6 +259,16 @@ def _noisy(pixels: np.ndarray, noise: DetectionNoise, rng: np.random.Generator) 
     return slotted[:, _SLOT_OF]
 
 
+def behind_partner(points_camera: np.ndarray) -> np.ndarray:
+    """COCO-17 points `[T, 17, 3]` in camera axes (metres, z forward) -> how far each limb keypoint sits behind its
+    left/right partner along the line of sight `[T, 17]` (negative: in front; 0 for the face)."""
+    behind = np.zeros(points_camera.shape[:-1])
+    for left, right in _SIDES:
+        gap = points_camera[:, left, 2] - points_camera[:, right, 2]
+        behind[:, left], behind[:, right] = gap, -gap
+    return behind
+
+
 def detector_keypoints_2d(
     positions_world: np.ndarray,
     camera: Camera,
@@ -283,13 +296,15 @@ def film_detector(
 
     The COCO-17 points (`coco17_points`, one geometry drawn from `rng` with `variation`) are projected, given
     the detection noise (on the detector's own keypoints, so a derived joint moves with its sources), and
-    converted by `to_h36m(..., "coco17")`: a derived joint's confidence is the lowest of its sources'."""
+    converted by `to_h36m(..., "coco17")`: a derived joint's confidence is the lowest of its sources'. With
+    `noise`, a limb keypoint the body hides (behind its partner) scores lower (`DetectionNoise.hidden_share`)."""
     rng = np.random.default_rng(rng)
     geometry = DETECTOR_GEOMETRY.varied(rng) if variation else DETECTOR_GEOMETRY
     points = coco17_points(positions_world, geometry, viewpoint=camera.position)
     pixels = camera.project(camera.world_to_camera(points))
     if noise is not None:
         detections = _noisy(pixels, noise, rng)
+        detections[..., 2] *= noise.hidden_share(behind_partner(camera.world_to_camera(points)), rng)
     elif confidence:
         detections = clean_detections(pixels)
     else:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from h2ot.cache import cache_root
 from h2ot.data.bvh import Motion, load_bvh
 from h2ot.data.joint_maps import JointMap
 from h2ot.errors import H2OTError
@@ -44,11 +45,6 @@ SPLIT_STYLES: dict[str, tuple[str, ...]] = {
 HASH_SPLIT = {"test": 20, "validation": 30}
 
 _BANDAI_NAME = re.compile(r"^(dataset-\d+)_([^_]+)_([^_]+)_(\d+)$")
-
-
-def cache_root() -> Path:
-    """`$H2OT_CACHE`, else `~/.cache/h2ot`."""
-    return Path(os.environ.get("H2OT_CACHE") or Path.home() / ".cache" / "h2ot").expanduser()
 
 
 def bandai_namco_meta(name: str) -> dict[str, str]:

@@ -65,11 +65,12 @@ def example_input(model: HourglassModel, batch: int) -> Tensor:
     return x.to(next(model.parameters()).device)
 
 
-def onnx_bytes(model: HourglassModel, batch: int = 1, metadata: dict[str, str] | None = None,
+def onnx_bytes(model: HourglassModel, batch: int | None = 1, metadata: dict[str, str] | None = None,
                opset: int = OPSET) -> bytes:
-    """The ONNX file of `model` for clips of `batch`, with `metadata` in its metadata_props."""
+    """The ONNX file of `model` for clips of `batch` (None: any batch, a dynamic first axis; the token counts stay
+    fixed), with `metadata` in its metadata_props."""
     onnx = require("onnx")
-    if batch < 1:
+    if batch is not None and batch < 1:
         raise H2OTError(f"batch must be at least 1, got {batch}")
     graph = ExportGraph(model)
     was_training = model.training
@@ -84,8 +85,10 @@ def onnx_bytes(model: HourglassModel, batch: int = 1, metadata: dict[str, str] |
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             warnings.filterwarnings("ignore", message="Exporting aten::index operator")
-            torch.onnx.export(graph, (example_input(model, batch),), buffer, dynamo=False, opset_version=opset,
-                              input_names=[INPUT], output_names=output_names(model))
+            names = output_names(model)
+            dynamic = None if batch is not None else {name: {0: "batch"} for name in (INPUT, *names)}
+            torch.onnx.export(graph, (example_input(model, batch or 2),), buffer, dynamo=False, opset_version=opset,
+                              input_names=[INPUT], output_names=names, dynamic_axes=dynamic)
     finally:
         model.train(was_training)
     proto = onnx.load_from_string(buffer.getvalue())

@@ -28,8 +28,10 @@ def output_names(model: HourglassModel) -> list[str]:
     return ["poses", "frames", *(f"kept_{stage}" for stage in range(len(model.schedule)))]
 
 
-def describe_io(model: HourglassModel, batch: int) -> dict[str, str]:
-    """One line per graph input and output: shape, type and meaning (also each one's ONNX doc_string)."""
+def describe_io(model: HourglassModel, batch: int | None) -> dict[str, str]:
+    """One line per graph input and output: shape, type and meaning (also each one's ONNX doc_string). `batch`
+    None: any batch (a dynamic axis named "batch")."""
+    batch = "batch" if batch is None else batch
     frames, joints = model.frames, model.backbone.num_joints
     channels = model.backbone.in_channels
     rows = frames if model.pipeline == "seq2seq" or not len(model.schedule) else model.schedule.stages[-1].tokens
@@ -51,7 +53,7 @@ def channel_names(channels: int) -> str:
     return {2: "x, y", 3: "x, y, confidence in [0, 1]"}.get(channels, f"{channels} channels")
 
 
-def describe(model: HourglassModel, batch: int, name: str = "", fps: float | None = None,
+def describe(model: HourglassModel, batch: int | None, name: str = "", fps: float | None = None,
              record: dict[str, Any] | None = None) -> dict[str, str]:
     """The metadata of the export of `model`. `record`: what is known beyond the weights (a checkpoint's contents:
     `model_config`, `data` with its fps, `normalisation`; see `h2ot.config.load_model_with_record`)."""
@@ -71,7 +73,7 @@ def describe(model: HourglassModel, batch: int, name: str = "", fps: float | Non
         "input_normalisation": normalisation["input"],
         "input_channels": f"{model.backbone.in_channels} ({channel_names(model.backbone.in_channels)})",
         "frames": str(model.frames),
-        "batch": str(batch),
+        "batch": "any" if batch is None else str(batch),
         "fps": "unknown" if fps is None else f"{float(fps):g}",
         "output_units": "metres",
         "output_axes": AXES,

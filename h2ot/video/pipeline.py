@@ -67,13 +67,15 @@ class VideoResult:
     times: StageTimes
     model: str
     detector: str
+    runtime: str = "torch"  # what ran the lifter: torch or onnxruntime
 
     def summary(self) -> str:
         src = self.source
         share = self.detected / max(self.frames, 1)
         lines = [f"{src.path} -> {self.out}/",
                  f"  {self.frames} frames at {src.fps:g} fps ({src.width} x {src.height}); a person in {self.detected} "
-                 f"({share:.0%}); {len(self.people)} lifted; 2D: {self.detector}; model: {self.model}",
+                 f"({share:.0%}); {len(self.people)} lifted; 2D: {self.detector}; model: {self.model} "
+                 f"({self.runtime})",
                  self.times.format(self.frames),
                  f"  files: {', '.join(p.name for p in self.files)}"]
         return "\n".join(lines)
@@ -98,6 +100,7 @@ class Options:
     max_gap_s: float = 0.5
     model_complexity: int = 1
     device: str = "cpu"
+    runtime: str = "auto"  # what runs the lifter: auto, torch or onnxruntime (h2ot.lifter)
     force: bool = False
     progress: bool = True
 
@@ -117,7 +120,7 @@ def run(video: str | Path, **options: Any) -> VideoResult:
                         "writes there (other files are left alone)")
     if out.exists() and not out.is_dir():
         raise H2OTError(f"{out} is a file, not a folder; choose another --out")
-    lifter = Lifter.load(opts.model, flip_test=opts.flip_test, device=opts.device)
+    lifter = Lifter.load(opts.model, flip_test=opts.flip_test, device=opts.device, runtime=opts.runtime)
     times = StageTimes()
 
     frames_2d, compare, detector = _keypoints_2d(source, opts, times)
@@ -139,8 +142,8 @@ def run(video: str | Path, **options: Any) -> VideoResult:
                       f"{opts.max_gap_s:g} s of a detection: their poses hold the nearest one and are marked "
                       "invalid (valid = False in poses.npz)", H2OTWarning, stacklevel=2)
 
-    meta = {"model": lifter.name, "model_fps": lifter.fps, "flip_test": opts.flip_test, "keypoints_2d": detector,
-            "video": str(source.path), "image_size": [source.width, source.height]}
+    meta = {"model": lifter.name, "model_fps": lifter.fps, "flip_test": opts.flip_test, "runtime": lifter.runtime,
+            "keypoints_2d": detector, "video": str(source.path), "image_size": [source.width, source.height]}
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=_creatable_parent(out)))
     try:
         with times.stage("write"):
@@ -157,7 +160,8 @@ def run(video: str | Path, **options: Any) -> VideoResult:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return VideoResult(out=out, source=source, frames=frames, detected=int(chosen[0].present.sum()), people=people,
-                       files=files, times=times, model=lifter.name, detector=detector)
+                       files=files, times=times, model=lifter.name, detector=detector,
+                       runtime=lifter.runtime)
 
 
 def _keypoints_2d(source: VideoSource, opts: Options, times: StageTimes,

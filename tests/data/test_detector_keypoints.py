@@ -13,6 +13,7 @@ from h2ot.data import DetectionNoise, load_bvh, look_at
 from h2ot.data.detector_keypoints import (
     DETECTOR_GEOMETRY,
     REFERENCE_LIMBS,
+    behind_partner,
     coco17_points,
     detector_keypoints_2d,
     detector_points,
@@ -224,3 +225,23 @@ def test_bad_input() -> None:
         detector_points(standing() * 100.0)  # centimetres
     with pytest.raises(H2OTError, match="behind the camera"):
         detector_keypoints_2d(standing(), camera_at((0.0, 1.0, 0.05), (0.0, 1.0, 1.0)))
+
+
+def test_limbs_the_body_hides_score_lower() -> None:
+    """Seen from the person's left, the right limbs sit behind the left ones: their confidence falls with the gap,
+    as MediaPipe's does; the near side, the face and a frontal view keep theirs."""
+    pose = standing(3)
+    exact = DetectionNoise(jitter=0.0, drift=0.0, swap_rate=0.0, outlier_rate=0.0, confidence_noise=0.0,
+                           occlusion=(0.6, 0.6), occlusion_noise=0.0)
+    side = camera_at((4.0, 1.0, 0.0))
+    seen = detector_keypoints_2d(pose, side, rng=0, noise=exact, variation=False)
+    gap = behind_partner(side.world_to_camera(coco17_points(pose, viewpoint=side.position)))
+    assert gap[0, C["right_wrist"]] > 0.2 and gap[0, C["right_wrist"]] == -gap[0, C["left_wrist"]]
+    assert (gap[:, [C["nose"], C["left_eye"], C["right_ear"]]] == 0).all()
+    for name in ("wrist", "elbow", "knee", "ankle"):
+        hidden = 1.0 - 0.6 * min(gap[0, C[f"right_{name}"]] / 0.5, 1.0)
+        np.testing.assert_allclose(seen[:, I[f"right_{name}"], 2], hidden, atol=1e-12)
+        assert (seen[:, I[f"left_{name}"], 2] == 1.0).all()
+    assert (seen[:, I["neck"], 2] == 1.0).all()
+    front = detector_keypoints_2d(pose, camera_at((0.0, 1.0, 4.0)), rng=0, noise=exact, variation=False)
+    assert front[..., 2].min() > 0.99
