@@ -28,9 +28,11 @@ GROUP_KEYS = ("style", "action", "sequence")
 @torch.no_grad()
 def predict_sequences(model: HourglassModel, sequences: SequenceOf[Sequence], batch_size: int = 64,
                       flip_test: bool = True, reuse_kept: bool = True, device: str | torch.device = "cpu",
-                      progress: bool = False) -> list[np.ndarray]:
+                      progress: bool = False, budget: float | None = None) -> list[np.ndarray]:
     """3D poses `[T, 17, 3]` for every frame of every sequence. `reuse_kept`: the flipped copy of a clip keeps
-    the frames the unflipped copy kept (seq2frame models), as the official test loop does."""
+    the frames the unflipped copy kept (seq2frame models), as the official test loop does. `budget`: an elastic
+    model's share of frames kept (`HourglassModel.stages_at`)."""
+    model.stages_at(budget)  # a budget the model cannot run is told before any work
     model.eval().to(device)
     channels = model.backbone.in_channels
     clips = ClipDataset(sequences, model.frames, mode=model.pipeline, train=False)
@@ -39,11 +41,11 @@ def predict_sequences(model: HourglassModel, sequences: SequenceOf[Sequence], ba
     for batch in tqdm(DataLoader(clips, batch_size=batch_size), desc="evaluate", disable=not progress,
                       leave=False):
         x = batch["keypoints"][..., :channels].to(device)
-        out = model.predict(x)
+        out = model.predict(x, budget=budget)
         poses = _at_frames(out.poses, out.frames, model)
         if flip_test:
             replay = out.kept if reuse_kept and model.pipeline == "seq2frame" else None
-            flipped = model.predict(flip(x), kept=replay)
+            flipped = model.predict(flip(x), kept=replay, budget=budget)
             poses = (poses + flip(_at_frames(flipped.poses, flipped.frames, model))) / 2
         poses[..., 0, :] = 0
         poses = poses.cpu().numpy()

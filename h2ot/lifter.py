@@ -81,18 +81,20 @@ class Lifter:
     @classmethod
     def load(cls, spec: str | Path | HourglassModel | None = None, **options: Any) -> Lifter:
         """From a shipped model's name (None: the default), an h2ot checkpoint, or a model in memory (30 fps
-        assumed unless `fps` is given). `runtime`: auto (default), torch or onnxruntime (see `start_runtime`)."""
+        assumed unless `fps` is given). `runtime`: auto (default), torch or onnxruntime (see `start_runtime`);
+        `budget`: an elastic model's share of frames kept (`HourglassModel.set_budget`)."""
         from h2ot.device import resolve_device
 
         options["device"] = resolve_device(options.get("device", "cpu"))
-        runtime = options.pop("runtime", "auto")
+        runtime, budget = options.pop("runtime", "auto"), options.pop("budget", None)
         if isinstance(spec, HourglassModel):
-            lifter = cls(model=spec.eval(), fps=float(options.pop("fps", 30.0)), **options)
+            lifter = cls(model=spec.eval().set_budget(budget), fps=float(options.pop("fps", 30.0)), **options)
             return lifter.start_runtime(runtime, None)
         from h2ot.checkpoint import load_checkpoint
 
         path = resolve_model_path(spec)
         model, payload = load_checkpoint(path)
+        model.set_budget(budget)
         data = payload.get("data") or {}
         fps = float(options.pop("fps", None) or data.get("fps") or 30.0)
         definition = str((payload.get("normalisation") or {}).get("keypoints_2d", KEYPOINTS_2D["joints"]))
@@ -276,6 +278,6 @@ def lift(keypoints: np.ndarray, fps: float, image_size: tuple[float, float] | No
     """Lift 2D keypoints `[T, 17, 2|3]` of any length to 3D poses `[T, 17, 3]` (see the module docstring).
 
     model: a shipped model's name (None: the default, `DEFAULT_MODEL`), an h2ot checkpoint, or a model.
-    options: `flip_test`, `batch_size`, `device`, `runtime` (see `Lifter`). To lift many sequences, build a
-    `Lifter` once."""
+    options: `flip_test`, `batch_size`, `device`, `runtime`, `budget` (see `Lifter.load`). To lift many
+    sequences, build a `Lifter` once."""
     return Lifter.load(model, **options)(keypoints, fps, image_size)

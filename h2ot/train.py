@@ -72,6 +72,7 @@ class TrainSettings:
     validate: bool = True
     checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
     init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config
+    budget: list[float] | None = None  # [low, high]: an elastic model's budget, drawn per batch (HourglassModel)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> TrainSettings:
@@ -89,6 +90,12 @@ class TrainSettings:
             if value is not None and value < least:
                 raise H2OTError(f"the train setting {name} must be at least {least}, got {value}")
         make_loss(settings.loss)
+        if settings.budget is not None:
+            low_high = settings.budget
+            if len(low_high) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in low_high) \
+                    or not 0 < low_high[0] <= low_high[1] <= 1:
+                raise H2OTError(f"the train setting budget takes [low, high] with 0 < low <= high <= 1 (the share of "
+                                f"frames kept at the last stage), got {low_high!r}")
         return settings
 
 
@@ -225,6 +232,15 @@ def _batch_order(size: int, seed: int, epoch: int, rank: int, world: int) -> lis
     return order[rank::world]
 
 
+def _budget_of(settings: TrainSettings, epoch: int, batch: int) -> float | None:
+    """The budget of one batch, uniform in `settings.budget`: the same in every process and after a resume."""
+    if settings.budget is None:
+        return None
+    low, high = settings.budget
+    generator = torch.Generator().manual_seed(settings.seed * 1_000_003 + epoch * 100_003 + batch)
+    return float(low + (high - low) * torch.rand((), generator=generator))
+
+
 def _target_of(poses: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
     return poses[torch.arange(poses.shape[0], device=poses.device)[:, None], frames]
 
@@ -239,6 +255,8 @@ def train(config: dict[str, Any], run_dir: str | Path, resume: bool = False, dev
     model_config = model_config_of(config)
     _seed_everything(settings.seed)
     model = build_model(model_config)
+    if settings.budget is not None and not model.elastic:
+        raise H2OTError("the train setting budget needs an elastic model: set the model's hourglass elastic: true")
     if settings.init is not None and not resume:
         _start_from(model, settings.init)
     data = DataSpec.from_dict(section_of(config, "data"))
@@ -276,7 +294,9 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
         torch.set_rng_state(state["rng"])
         start_epoch, start_batch, best = state["epoch"], state["batch"], state["best_mpjpe_mm"]
         done = EpochTotals(**state.get("epoch_totals", {}))
-    trained = torch.nn.parallel.DistributedDataParallel(model) if ddp.world > 1 else model
+    # An elastic model may skip a stage at a high budget, leaving its embedding without a gradient in that batch.
+    trained = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=model.elastic) \
+        if ddp.world > 1 else model
 
     train_set = ClipDataset(load_split(data, "train"), model.frames, mode=model.pipeline, train=True,
                             stride=settings.stride, flip=settings.flip)
@@ -321,8 +341,9 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
             for index, batch in enumerate(bar, start=skip):
                 x = batch["keypoints"][..., :channels].to(device)
                 target = batch["poses"].to(device)
+                budget = _budget_of(settings, epoch, index)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                    out = trained(x, detailed=True)
+                    out = trained(x, detailed=True, budget=budget)
                     pred = out.poses.float()
                     target = target if model.pipeline == "seq2seq" else _target_of(target, out.frames)
                     loss = loss_fn(pred, target)

@@ -87,3 +87,18 @@ def test_bench_refuses_onnxruntime_off_the_cpu(monkeypatch, capsys):
     monkeypatch.setattr("h2ot.commands.bench.resolve_device", lambda name: torch.device("cuda"))
     assert main(["bench", "mixste", "--runtime", "onnxruntime", "--device", "cuda"]) == 2
     assert "--runtime onnxruntime runs on the CPU" in capsys.readouterr().err
+
+
+def test_an_elastic_model_is_benched_at_each_budget(tmp_path, capsys):
+    config = tmp_path / "elastic.yaml"
+    config.write_text("model: {preset: mixste, frames: 27, dim: 16, mlp_hidden: 32, depth: 4, num_heads: 2,\n"
+                      "        hourglass: {pruner: tps, recoverer: tri, schedule: [[1, 13], [2, 7]], elastic: true}}\n")
+    assert main(["bench", str(config), "--budget", "1", "0.26", "0.1", "--repeat", "1", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["model"] for r in records] == [f"{config} @ {b}" for b in ("1", "0.26", "0.1")]
+    flops = [r["flops_per_clip"] for r in records]
+    assert flops[0] > flops[1] > flops[2]
+    model = h2ot.create_model("mixste", frames=27, dim=16, mlp_hidden=32, depth=4, num_heads=2)
+    assert flops[0] == count_flops(model, torch.zeros(1, 27, 17, 2))  # budget 1: the backbone unpruned
+    assert main(["bench", "hot-mixste", "--frames", "27", "--budget", "0.5"]) == 2
+    assert "a budget needs an elastic model" in capsys.readouterr().err

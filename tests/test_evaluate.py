@@ -36,6 +36,18 @@ def test_every_frame_is_predicted(pipeline):
         assert (np.abs(pred[:, 1:]).sum(axis=(1, 2)) > 0).all()  # no frame left unwritten
 
 
+def test_an_elastic_model_is_evaluated_at_a_budget():
+    model = h2ot.create_model("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2, hourglass={
+        "pruner": "tps", "recoverer": "tri", "schedule": [[1, 3]], "elastic": True}).eval()
+    plain = h2ot.create_model("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2).eval()
+    plain.load_state_dict(model.state_dict(), strict=False)  # all but the stage embedding
+    seqs = sequences([9, 20])
+    full = predict_sequences(model, seqs, budget=1.0)
+    for ours, unpruned in zip(full, predict_sequences(plain, seqs), strict=True):  # budget 1: no pruning
+        np.testing.assert_allclose(ours, unpruned, atol=1e-6)
+    assert not np.allclose(predict_sequences(model, seqs, budget=0.2)[1], full[1], atol=1e-4)
+
+
 def test_scores_count_each_valid_frame_once_and_group():
     seqs = sequences([5, 7, 3])
     perfect = [s.poses for s in seqs]
@@ -68,6 +80,8 @@ def test_eval_command_on_a_folder_without_split_uses_every_clip(tmp_path, capsys
     assert main(["eval", "--checkpoint", str(checkpoint), "--data", str(CMU), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["mpjpe_mm"] == result["mpjpe_mm"]
     assert main(["eval", "--checkpoint", str(tmp_path / "none.pt")]) == 2
+    assert main(["eval", "--checkpoint", str(checkpoint), "--budget", "0.5"]) == 2
+    assert "a budget needs an elastic model" in capsys.readouterr().err
     assert torch.load(checkpoint, weights_only=True)["format"] == "h2ot-checkpoint/1"
 
 

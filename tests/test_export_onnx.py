@@ -124,6 +124,17 @@ def test_a_dynamic_batch_runs_any_batch_with_pytorchs_frames(case, tmp_path):
         assert all(map(np.array_equal, outputs[2:], (k.numpy() for k in ref.kept)))
 
 
+def test_an_elastic_model_exports_at_a_budget(tmp_path):
+    model = tiny(MIXSTE | {"hourglass": {"pruner": "tpc", "recoverer": "tra", "schedule": [[1, 13], [2, 7]],
+                                         "elastic": True}})
+    path = export_onnx(model.set_budget(0.1), tmp_path / "tenth.onnx")
+    meta = read_metadata(path)
+    assert (meta["budget"], meta["schedule"]) == ("0.1", "[[1, 5], [2, 3]]")
+    outputs, ref = run_both(model, path, clips(model, 1, seed=4))
+    assert [k.shape for k in outputs[2:]] == [(1, 5), (1, 3)] and relative_error(outputs[0], ref.poses) <= 1e-4
+    assert all(map(np.array_equal, outputs[2:], (k.numpy() for k in ref.kept)))
+
+
 def test_export_leaves_the_model_in_its_mode(tmp_path):
     model = tiny(CASES["mixste-tpc-tra"]).train()
     export_onnx(model, tmp_path / "a.onnx")

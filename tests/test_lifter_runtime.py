@@ -92,3 +92,14 @@ def test_what_onnxruntime_cannot_run_is_one_sentence():
         keypoints, 60.0, size), atol=1e-5)
     with pytest.raises(H2OTError, match="unknown runtime 'tensorrt'"):
         Lifter.load(None, runtime="tensorrt")
+
+
+def test_an_elastic_model_lifts_at_its_budget_in_both_runtimes():
+    model = _tiny(hourglass={"pruner": "tps", "recoverer": "tri", "schedule": [[1, 5]], "elastic": True})
+    keypoints, size = mediapipe_2d()
+    at_third = Lifter.load(model, budget=0.3)(keypoints, 60.0, size)
+    np.testing.assert_allclose(Lifter.load(model, budget=0.3, runtime="onnxruntime")(keypoints, 60.0, size),
+                               at_third, atol=1e-5)
+    assert not np.allclose(Lifter.load(model, budget=None)(keypoints, 60.0, size), at_third, atol=1e-4)
+    with pytest.raises(H2OTError, match="a budget needs an elastic model"):
+        Lifter.load(None, budget=0.5)

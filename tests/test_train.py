@@ -76,6 +76,21 @@ def test_init_starts_from_a_checkpoints_weights(tmp_path):
     assert not (tmp_path / "other").exists() and not (tmp_path / "missing").exists()
 
 
+def test_an_elastic_model_trains_at_a_budget_drawn_per_batch(tmp_path):
+    config = tiny_config(validate=False, epochs=1, budget=[0.2, 1.0])
+    config["model"]["hourglass"] |= {"elastic": True}
+    model, _ = load_checkpoint(train(config, tmp_path / "elastic", progress=False))
+    assert model.elastic and [tuple(e.shape) for e in model.stage_embeddings] == [(1, 9, 1, 16)]
+    settings = train_module.TrainSettings.from_dict(config["train"])
+    drawn = [train_module._budget_of(settings, 0, batch) for batch in range(50)]
+    assert drawn == [train_module._budget_of(settings, 0, batch) for batch in range(50)]  # again after a resume
+    assert 0.2 <= min(drawn) < 0.3 and 0.9 < max(drawn) <= 1.0 and len(set(drawn)) == 50
+    with pytest.raises(H2OTError, match="budget needs an elastic model"):
+        train(tiny_config(budget=[0.2, 1.0]), tmp_path / "plain", progress=False)
+    with pytest.raises(H2OTError, match=r"budget takes \[low, high\] with 0 < low <= high <= 1"):
+        train(tiny_config(budget=[0.5, 0.2]), tmp_path / "reversed", progress=False)
+
+
 def test_ctrl_c_saves_the_current_batch_and_resume_finishes(tmp_path, monkeypatch):
     class InterruptAfterTwoBatches(train_module._Interrupt):
         checks = 0

@@ -34,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--runtime", nargs="+", choices=RUNTIMES, default=["torch"], metavar="RUNTIME",
                         help="what runs each model: torch (default), onnxruntime (its ONNX export, on the CPU), or "
                              "both (--runtime torch onnxruntime), side by side in this run")
+    parser.add_argument("--budget", type=float, nargs="+", metavar="SHARE",
+                        help="elastic models: each share of frames kept at the last stage, in (0, 1], a row each")
     parser.add_argument("--repeat", type=positive_int, default=5,
                         help="timed passes; the median is reported (default 5)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of records instead of a table")
@@ -52,12 +54,15 @@ def run(args: argparse.Namespace) -> int:
     records = []
     for name in args.models:
         model = load_model(name, **overrides)
-        for runtime in runtimes:
-            if runtime == "torch":
-                record = bench_model(name, model, args.batch, device, repeat=args.repeat)
-            else:
-                record = bench_onnxruntime(name, model, args.batch, repeat=args.repeat)
-            records.append(record.as_dict())
+        for budget in args.budget or [None]:
+            model.set_budget(budget)
+            label = name if budget is None else f"{name} @ {budget:g}"
+            for runtime in runtimes:
+                if runtime == "torch":
+                    record = bench_model(label, model, args.batch, device, repeat=args.repeat)
+                else:
+                    record = bench_onnxruntime(label, model, args.batch, repeat=args.repeat)
+                records.append(record.as_dict())
         del model
     machine = matmul_gflops(device)
     first = records[0]

@@ -24,6 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
     parser.add_argument("--no-reuse-kept", action="store_true",
                         help="seq2frame: let the flipped copy choose its own kept frames")
+    parser.add_argument("--budget", type=float, metavar="SHARE",
+                        help="an elastic model's share of frames kept at the last stage, in (0, 1] (1: no pruning)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (default cpu)")
     parser.add_argument("--per-group", action="store_true", help="print the errors per style / action too")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -38,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     device = resolve_device(args.device)
     model, payload = load_checkpoint(args.checkpoint)
+    model.stages_at(args.budget)  # before the data is read
     values = resolve_data_paths(payload.get("data") or {}, named_in=args.checkpoint)
     spec = DataSpec.from_dict(dict(values, **({"source": args.data} if args.data else {})))
     if not args.data:
@@ -45,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
     spec.max_clips = None
     sequences = load_split(spec, args.split)
     results = evaluate(model, sequences, batch_size=args.batch_size, flip_test=not args.no_flip,
-                       reuse_kept=not args.no_reuse_kept, device=device, progress=not args.json)
+                       reuse_kept=not args.no_reuse_kept, device=device, progress=not args.json,
+                       budget=args.budget)
     results = {"checkpoint": str(args.checkpoint), "source": spec.source, "split": args.split,
-               "clips": len(sequences), **results}
+               "clips": len(sequences), "budget": args.budget, **results}
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

@@ -30,6 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="clip length of a preset or config (default: its own; a checkpoint keeps its own)")
     parser.add_argument("--batch", type=batch_size, default=1,
                         help="clips per run of the graph (default 1), or 'any': a dynamic first axis")
+    parser.add_argument("--budget", type=float, metavar="SHARE",
+                        help="an elastic model's share of frames kept at its last stage, in (0, 1], fixed in the graph")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
     parser.set_defaults(run=run)
 
@@ -49,9 +51,10 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.onnx, args.force)  # before the model is built: a bad path is told at once
     overrides = {"frames": args.frames} if args.frames is not None else {}
     model, record = load_model_with_record(args.model, **overrides)
+    model.set_budget(args.budget)
     path = export_onnx(model.eval(), args.onnx, batch=args.batch, overwrite=args.force, name=args.model,
                        record=record)
-    kept = ", ".join(str(stage.tokens) for stage in model.schedule) or "none pruned"
+    kept = ", ".join(str(stage.tokens) for _, stage in model.stages_at()) or "none pruned"
     print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MB): {args.model}, {model.pipeline}, {model.frames} "
           f"frames (kept per stage: {kept}), batch {'any' if args.batch is None else args.batch}")
     return 0

@@ -43,6 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--runtime", choices=("auto", "torch", "onnxruntime"), default="auto",
                         help="what runs the lifter on the CPU: onnxruntime (its ONNX export, made once and cached "
                              "under $H2OT_CACHE), torch, or auto (default: onnxruntime where installed and able)")
+    parser.add_argument("--budget", type=float, metavar="SHARE",
+                        help="an elastic model's share of frames kept at its last stage, in (0, 1] (1: no pruning)")
     parser.add_argument("--force", action="store_true",
                         help="write into an existing --out, replacing the files h2ot writes (others are kept)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -59,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
                            keypoint_format=args.keypoint_format, fps=args.fps, render=args.render,
                            viewer=args.viewer, bvh=args.bvh, trc=args.trc, all_people=args.all_people,
                            compare_mediapipe=args.compare_mediapipe, flip_test=not args.no_flip,
-                           max_gap_s=args.max_gap, device=args.device, runtime=args.runtime, force=args.force,
-                           progress=not args.json)
+                           max_gap_s=args.max_gap, device=args.device, runtime=args.runtime, budget=args.budget,
+                           force=args.force, progress=not args.json)
     for warning in caught:
         if issubclass(warning.category, H2OTWarning):
             print(f"h2ot video: warning: {warning.message}", file=sys.stderr)

@@ -25,7 +25,7 @@ AXES = "camera axes: x right, y down, z forward (away from the camera); root-rel
 
 
 def output_names(model: HourglassModel) -> list[str]:
-    return ["poses", "frames", *(f"kept_{stage}" for stage in range(len(model.schedule)))]
+    return ["poses", "frames", *(f"kept_{stage}" for stage in range(len(model.stages_at())))]
 
 
 def describe_io(model: HourglassModel, batch: int | None) -> dict[str, str]:
@@ -34,7 +34,8 @@ def describe_io(model: HourglassModel, batch: int | None) -> dict[str, str]:
     batch = "batch" if batch is None else batch
     frames, joints = model.frames, model.backbone.num_joints
     channels = model.backbone.in_channels
-    rows = frames if model.pipeline == "seq2seq" or not len(model.schedule) else model.schedule.stages[-1].tokens
+    stages = [stage for _, stage in model.stages_at()]  # at the model's budget (an elastic model's set_budget)
+    rows = frames if model.pipeline == "seq2seq" or not stages else stages[-1].tokens
     lines = {
         INPUT: f"float32 [{batch}, {frames}, {joints}, {channels}]: 2D keypoints ({channel_names(channels)}) in "
                "normalised screen coordinates, see input_normalisation",
@@ -43,7 +44,7 @@ def describe_io(model: HourglassModel, batch: int | None) -> dict[str, str]:
                                                             "the prediction"),
         "frames": f"int64 [{batch}, {rows}]: the clip frame of each row of poses",
     }
-    for number, stage in enumerate(model.schedule):
+    for number, stage in enumerate(stages):
         lines[f"kept_{number}"] = (f"int64 [{batch}, {stage.tokens}]: the clip frames kept by stage {number} of the "
                                    f"schedule (pruned before block {stage.block}), ascending")
     return lines
@@ -80,7 +81,8 @@ def describe(model: HourglassModel, batch: int | None, name: str = "", fps: floa
         "output": normalisation["output"],
         "pipeline": model.pipeline,
         "centre_frame": str(model.centre),
-        "schedule": json.dumps(model.schedule.to_list()),
+        "schedule": json.dumps([[stage.block, stage.tokens] for _, stage in model.stages_at()]),
+        "budget": "" if model.budget is None else f"{model.budget:g}",
         "pruner": model.pruner.name if len(model.schedule) else "",
         "recoverer": getattr(model.recoverer, "name", ""),
         "inputs": json.dumps({INPUT: io[INPUT]}),

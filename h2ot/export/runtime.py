@@ -54,23 +54,24 @@ def why_not_onnxruntime(model: HourglassModel, device: torch.device, flip_test: 
     return None
 
 
-def _cache_file(checkpoint: Path) -> Path:
+def _cache_file(checkpoint: Path, budget: float | None) -> Path:
     digest = hashlib.sha256()
     with open(checkpoint, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
-    digest.update(f"torch {torch.__version__} opset {OPSET} dynamic batch".encode())
+    digest.update(f"torch {torch.__version__} opset {OPSET} dynamic batch budget {budget}".encode())
     name = checkpoint.parent.name if checkpoint.name == "model.pt" else checkpoint.stem  # a shipped model's name
     return cache_root() / "onnx" / f"{name}-{digest.hexdigest()[:16]}.onnx"
 
 
 def cached_session(model: HourglassModel, checkpoint: Path | None, threads: int | None = None) -> Any:
     """An onnxruntime session of `model`'s export with a dynamic batch: read from the cache when `checkpoint` (the
-    file `model` was loaded from) has been exported before, else exported (and cached when `checkpoint` is given).
+    file `model` was loaded from) has been exported before at the model's budget, else exported (and cached when
+    `checkpoint` is given).
     A cache that cannot be written is warned about, not fatal."""
     if checkpoint is None:
         return onnxruntime_session(onnx_bytes(model, batch=None), threads)
-    file = _cache_file(Path(checkpoint))
+    file = _cache_file(Path(checkpoint), model.budget)
     if file.is_file():
         try:
             return onnxruntime_session(file, threads)

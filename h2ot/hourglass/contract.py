@@ -15,6 +15,8 @@ and promises:
   hourglass may drop frames between blocks. A backbone whose layers depend on the frame count (a BatchNorm
   over frames, an encoder whose token size is the frame count) is built with `block_frames`, the count block
   i will see (see `Schedule.block_frames`), and builds each block for it.
+- `frame_count_free` (a class attribute, True by default): False for a backbone built with `block_frames`,
+  which then runs only the frame counts it was built for (an elastic model needs True).
 - `count_blocks(kwargs)` (a classmethod) tells the depth before the backbone is built.
 - `first_prunable_block` (a class attribute, 0 by default): the earliest block a stage may prune before. A
   backbone whose block 0 still adds something per clip frame (MixSTE's temporal position embedding) sets 1.
@@ -52,6 +54,7 @@ class Backbone(nn.Module):
     in_channels: int
     num_joints: int
     first_prunable_block: int = 0
+    frame_count_free: bool = True
 
     @classmethod
     def setting(cls, name: str, kwargs: dict[str, Any]) -> Any:

@@ -16,7 +16,7 @@ from h2ot.errors import H2OTError
 from h2ot.hourglass.contract import Backbone
 from h2ot.hourglass.prune import PruneContext, Pruner, make_pruner
 from h2ot.hourglass.recover import RECOVERERS, make_recoverer
-from h2ot.hourglass.schedule import Schedule
+from h2ot.hourglass.schedule import Schedule, Stage
 
 PIPELINES = ("seq2seq", "seq2frame")
 
@@ -34,10 +34,17 @@ class HourglassModel(nn.Module):
     pipeline "seq2seq": every frame out, through the recoverer when the schedule prunes.
     pipeline "seq2frame": the centre frame `(T - 1) // 2` is always kept and there is no recoverer; the output
     is the kept frames of the last stage (all T frames without a schedule), the centre one is the prediction.
+
+    elastic: one model for any token budget. Each stage's position embedding is a full-length table indexed by
+    the kept frames' clip positions (instead of one row per kept token), so nothing depends on how many frames a
+    stage keeps; `predict(x, budget=b)` then runs the schedule scaled so that a share `b` of the frames survives
+    to the last stage (`Schedule.at_budget`), and training draws a budget per batch (`train.budget`). It needs a
+    backbone whose blocks take any frame count (`Backbone.frame_count_free`).
     """
 
     def __init__(self, backbone: Backbone, schedule: Schedule | Sequence = (), pruner: str | Pruner = "tpc",
-                 recoverer: str | None = "tra", pipeline: str = "seq2seq", position_embedding: bool = True):
+                 recoverer: str | None = "tra", pipeline: str = "seq2seq", position_embedding: bool = True,
+                 elastic: bool = False):
         super().__init__()
         if pipeline not in PIPELINES:
             raise H2OTError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
@@ -70,14 +77,21 @@ class HourglassModel(nn.Module):
         if list(built_for) != expected:
             raise H2OTError(f"the backbone was built for {list(built_for)} frames per block, but the schedule "
                             f"gives {expected}: build it with block_frames=schedule.block_frames(...)")
+        if elastic and not len(schedule):
+            raise H2OTError("an elastic model scales its schedule to the budget: give it a schedule to scale")
+        if elastic and not backbone.frame_count_free:
+            raise H2OTError(f"{type(backbone).__name__} builds each block for its frame count, so it cannot run at "
+                            "any budget: an elastic model needs a backbone such as mixste or motionbert")
         if pipeline == "seq2seq" and len(schedule):
             self.recoverer = make_recoverer(recoverer, backbone.frames, backbone.dim, backbone.num_heads,
                                             backbone.qkv_bias)
+        self.elastic = elastic
+        self.min_tokens = min_tokens
+        self.budget: float | None = None  # an elastic model's budget when predict is given none (`set_budget`)
         self.stage_embeddings = nn.ParameterList(
-            [nn.Parameter(torch.zeros(1, stage.tokens, 1, backbone.dim)) for stage in schedule]
-            if position_embedding else []
+            [nn.Parameter(torch.zeros(1, backbone.frames if elastic else stage.tokens, 1, backbone.dim))
+             for stage in schedule] if position_embedding else []
         )
-        self._stage_of_block = {stage.block: number for number, stage in enumerate(schedule)}
 
     @property
     def frames(self) -> int:
@@ -87,19 +101,41 @@ class HourglassModel(nn.Module):
     def centre(self) -> int:
         return (self.frames - 1) // 2
 
-    def forward(self, x: Tensor | np.ndarray, detailed: bool = False) -> Tensor | HourglassOutput:
+    def forward(self, x: Tensor | np.ndarray, detailed: bool = False,
+                budget: float | None = None) -> Tensor | HourglassOutput:
         """The poses; with `detailed`, the whole `HourglassOutput` (for training wrappers such as DDP, which
         must see the forward call)."""
-        output = self.predict(x)
+        output = self.predict(x, budget=budget)
         return output if detailed else output.poses
 
-    def predict(self, x: Tensor | np.ndarray, kept: Sequence[Tensor] | None = None) -> HourglassOutput:
+    def set_budget(self, budget: float | None) -> HourglassModel:
+        """Run an elastic model at `budget` (None: its trained schedule) whenever a call gives none: what bench,
+        export and the lifter use. Returns the model."""
+        self.stages_at(budget)
+        self.budget = budget
+        return self
+
+    def stages_at(self, budget: float | None = None) -> list[tuple[int, Stage]]:
+        """(number in the schedule, stage) of each stage that runs: the schedule's own (budget None), or, for an
+        elastic model, the schedule scaled to `budget` (`Schedule.at_budget`). None: the model's own `budget`."""
+        budget = self.budget if budget is None else budget
+        if budget is None:
+            return list(enumerate(self.schedule.stages))
+        if not self.elastic:
+            raise H2OTError("this model was trained for its schedule alone: a budget needs an elastic model "
+                            "(hourglass elastic: true, trained with train.budget)")
+        return self.schedule.at_budget(budget, self.frames, self.min_tokens)
+
+    def predict(self, x: Tensor | np.ndarray, kept: Sequence[Tensor] | None = None,
+                budget: float | None = None) -> HourglassOutput:
         """Lift `x` `[B, T, J, C_in]`: a tensor or a NumPy array of any real type, converted to the model's dtype
         and device. `kept`, when given, replays the frames an earlier call kept (its `.kept`), e.g. for a
-        flipped copy of the same clip, instead of choosing them again."""
+        flipped copy of the same clip, instead of choosing them again. `budget`: see `stages_at`."""
         x = self._as_input(x)
-        if kept is not None and len(kept) != len(self.schedule):
-            raise H2OTError(f"kept has {len(kept)} stages, the schedule {len(self.schedule)}")
+        stages = self.stages_at(budget)
+        if kept is not None and len(kept) != len(stages):
+            raise H2OTError(f"kept has {len(kept)} stages, the schedule {len(stages)}")
+        stage_at_block = {stage.block: (order, number, stage.tokens) for order, (number, stage) in enumerate(stages)}
         backbone = self.backbone
         batch = x.shape[0]
         tokens = backbone.embed(x)
@@ -108,17 +144,18 @@ class HourglassModel(nn.Module):
         kept_frames: list[Tensor] = []
         attention = None
         for block in range(backbone.depth):
-            stage = self._stage_of_block.get(block)
-            if stage is not None:
+            if block in stage_at_block:
+                order, number, count = stage_at_block[block]
                 if kept is None:
-                    positions = self._choose(stage, tokens, frames, x, attention)
+                    positions = self._choose(count, tokens, frames, x, attention)
                 else:
-                    positions = _positions_of(kept[stage].to(frames.device), frames)
+                    positions = _positions_of(kept[order].to(frames.device), frames)
                 tokens, frames = tokens[batch_index, positions], frames.gather(1, positions)
                 if len(self.stage_embeddings):
-                    tokens = tokens + self.stage_embeddings[stage]
+                    embedding = self.stage_embeddings[number]
+                    tokens = tokens + (embedding[0, frames] if self.elastic else embedding)
                 kept_frames.append(frames)
-            record = kept is None and self.pruner.needs_attention and (block + 1) in self._stage_of_block
+            record = kept is None and self.pruner.needs_attention and (block + 1) in stage_at_block
             if record:
                 layers = backbone.temporal_attentions(block)
                 for layer in layers:
@@ -140,10 +177,10 @@ class HourglassModel(nn.Module):
             poses = backbone.head(tokens)
         return HourglassOutput(poses, frames, kept_frames)
 
-    def _choose(self, stage: int, tokens: Tensor, frames: Tensor, x: Tensor, attention: Tensor | None) -> Tensor:
+    def _choose(self, count: int, tokens: Tensor, frames: Tensor, x: Tensor, attention: Tensor | None) -> Tensor:
         context = PruneContext(self.backbone.frame_features(tokens), frames, x, attention)
         protect = self.centre if self.pipeline == "seq2frame" else None
-        return self.pruner.select(context, self.schedule.stages[stage].tokens, protect)
+        return self.pruner.select(context, count, protect)
 
     def _as_input(self, x: Tensor | np.ndarray) -> Tensor:
         """`x` as a tensor of the model's dtype on its device, after checking its shape and values."""

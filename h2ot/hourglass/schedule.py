@@ -74,6 +74,25 @@ class Schedule:
         of the frames (rounded, at least 2)."""
         return Schedule(tuple(Stage(s.block, max(2, round(s.tokens * new_frames / frames))) for s in self.stages))
 
+    def at_budget(self, budget: float, frames: int, min_tokens: int = 1) -> list[tuple[int, Stage]]:
+        """The stages an elastic model runs when `budget` (in (0, 1]) of its `frames` survive to the last stage:
+        every stage keeps its trained count times `budget / (last count / frames)`, rounded, at least `min_tokens`;
+        a stage that would keep every frame in play is skipped (budget 1: no pruning at all). Returns (the
+        stage's number in this schedule, its stage at the budget)."""
+        if isinstance(budget, bool) or not isinstance(budget, int | float) or not 0 < budget <= 1:
+            raise H2OTError(f"a budget is the share of frames kept at the last stage, a number in (0, 1]; got "
+                            f"{budget!r}")
+        if not self.stages:
+            return []
+        factor = budget * frames / self.stages[-1].tokens
+        running, chosen = frames, []
+        for number, stage in enumerate(self.stages):
+            tokens = min(running, max(min_tokens, round(stage.tokens * factor)))
+            if tokens < running:
+                chosen.append((number, Stage(stage.block, tokens)))
+                running = tokens
+        return chosen
+
     def to_list(self) -> list[list[int]]:
         return [[stage.block, stage.tokens] for stage in self.stages]
 

@@ -37,6 +37,8 @@ class MHFormer(Backbone):
     final CHI block. The pre-encoders have `encoder_depth` blocks with `encoder_heads` heads over tokens `frames`
     wide. Initialised with PyTorch's defaults and zero position embeddings, as the official code."""
 
+    frame_count_free = False  # each block is built for its frame count (block_frames)
+
     def __init__(self, frames: int = 351, dim: int = 512, mlp_hidden: int = 1024, depth: int = 3,
                  num_heads: int = 8, num_joints: int = 17, in_channels: int = 2, encoder_depth: int = 4,
                  encoder_heads: int = 9, drop: float = 0.1, drop_path: float = 0.2,

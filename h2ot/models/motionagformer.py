@@ -101,6 +101,8 @@ class MotionAGFormer(Backbone):
     the official code (PyTorch defaults, GCN linears N(0, 2 / dim), zero joint position embedding); `drop_path`
     is the same rate in every layer, as there."""
 
+    frame_count_free = False  # each block is built for its frame count (block_frames)
+
     def __init__(self, frames: int = 243, dim: int = 128, n_layers: int = 16, dim_rep: int = 512,
                  mlp_ratio: float = 4.0, num_heads: int = 8, neighbour_num: int = 2, num_joints: int = 17,
                  in_channels: int = 3, qkv_bias: bool = False, layer_scale_init: float = 1e-5, drop: float = 0.0,

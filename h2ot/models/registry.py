@@ -5,7 +5,8 @@ A model config is a plain, JSON-friendly dict (it is what checkpoints store):
     {"backbone": "mixste", "pipeline": "seq2seq",
      "frames": 243, "dim": 512, ...,                      # the backbone's own keyword arguments
      "hourglass": {"pruner": "tpc", "recoverer": "tra",    # None or absent: the plain backbone
-                   "schedule": [[3, 81]], "position_embedding": True}}
+                   "schedule": [[3, 81]], "position_embedding": True,
+                   "elastic": False}}                       # True: runs at any budget (HourglassModel)
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from h2ot.settings import check_types, type_hints
 
 BACKBONES: dict[str, type[Backbone]] = {}
 PRESETS: dict[str, dict[str, Any]] = {}
-HOURGLASS_DEFAULTS = {"pruner": "tpc", "recoverer": "tra", "schedule": [], "position_embedding": True}
-HOURGLASS_TYPES = {"pruner": str, "recoverer": str | None, "schedule": list | None, "position_embedding": bool}
+HOURGLASS_DEFAULTS = {"pruner": "tpc", "recoverer": "tra", "schedule": [], "position_embedding": True,
+                      "elastic": False}
+HOURGLASS_TYPES = {"pruner": str, "recoverer": str | None, "schedule": list | None, "position_embedding": bool,
+                   "elastic": bool}
 MODEL_KEYS = ("backbone", "pipeline", "hourglass")
 
 
@@ -121,4 +124,4 @@ def build_model(config: dict[str, Any]) -> HourglassModel:
     backbone = cls(**kwargs, block_frames=schedule.block_frames(frames, depth))
     return HourglassModel(backbone, schedule, pruner=hourglass["pruner"], recoverer=hourglass["recoverer"],
                           pipeline=config.get("pipeline", "seq2seq"),
-                          position_embedding=hourglass["position_embedding"])
+                          position_embedding=hourglass["position_embedding"], elastic=hourglass["elastic"])

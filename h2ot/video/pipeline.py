@@ -101,6 +101,7 @@ class Options:
     model_complexity: int = 1
     device: str = "cpu"
     runtime: str = "auto"  # what runs the lifter: auto, torch or onnxruntime (h2ot.lifter)
+    budget: float | None = None  # an elastic model's share of frames kept (HourglassModel.set_budget)
     force: bool = False
     progress: bool = True
 
@@ -120,7 +121,8 @@ def run(video: str | Path, **options: Any) -> VideoResult:
                         "writes there (other files are left alone)")
     if out.exists() and not out.is_dir():
         raise H2OTError(f"{out} is a file, not a folder; choose another --out")
-    lifter = Lifter.load(opts.model, flip_test=opts.flip_test, device=opts.device, runtime=opts.runtime)
+    lifter = Lifter.load(opts.model, flip_test=opts.flip_test, device=opts.device, runtime=opts.runtime,
+                         budget=opts.budget)
     times = StageTimes()
 
     frames_2d, compare, detector = _keypoints_2d(source, opts, times)
@@ -143,7 +145,8 @@ def run(video: str | Path, **options: Any) -> VideoResult:
                       "invalid (valid = False in poses.npz)", H2OTWarning, stacklevel=2)
 
     meta = {"model": lifter.name, "model_fps": lifter.fps, "flip_test": opts.flip_test, "runtime": lifter.runtime,
-            "keypoints_2d": detector, "video": str(source.path), "image_size": [source.width, source.height]}
+            "budget": opts.budget, "keypoints_2d": detector, "video": str(source.path),
+            "image_size": [source.width, source.height]}
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=_creatable_parent(out)))
     try:
         with times.stage("write"):
