@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from h2ot.camera import Camera, root_relative
 from h2ot.data.bvh import Motion
 from h2ot.data.detector_keypoints import KEYPOINTS_2D, detector_points, film_detector
+from h2ot.data.limb_augment import LimbAugment, bend_limbs
 from h2ot.data.noise import DetectionNoise, clean_detections
 from h2ot.data.rig import PHONE_AND_WEBCAM, STUDIO, evaluation_rig, random_camera
 from h2ot.errors import H2OTError
@@ -109,6 +110,7 @@ def mocap_sequences(
     seed: int = 0,
     confidence: bool = True,
     keypoints_2d: str = "joints",
+    augment: LimbAugment | None = None,
 ) -> list[Sequence]:
     """Every clip filmed by the fixed evaluation rig (`cameras="rig"`) or by `views` random cameras each,
     studio-like (`"random"`) or phones and webcams (`"phone"`); 2D of the mocap joints or of a detector's
@@ -116,7 +118,8 @@ def mocap_sequences(
     (modelled without variation) in view too.
 
     Cameras and noise are drawn from `seed_for(seed, clip name, camera index)`: the same seed gives the
-    same sequences, whatever the order or subset of clips."""
+    same sequences, whatever the order or subset of clips. With `augment`, each camera films its own copy of the
+    clip with some limbs posed anew (`h2ot.data.limb_augment`), drawn the same way."""
     specs = {"random": STUDIO, "phone": PHONE_AND_WEBCAM}
     if cameras != "rig" and cameras not in specs:
         raise H2OTError(f"cameras must be 'rig', 'random' or 'phone', got {cameras!r}.")
@@ -132,5 +135,9 @@ def mocap_sequences(
             chosen = [random_camera(seen, np.random.default_rng(seed_for(seed, motion.name, 1000 + k)),
                                     motion.up_axis, specs[cameras]) for k in range(views)]
         for k, camera in enumerate(chosen):
-            out.append(view_motion(motion, camera, noise, seed_for(seed, motion.name, k), confidence, keypoints_2d))
+            filmed = motion
+            if augment is not None:
+                rng = np.random.default_rng(seed_for(seed, motion.name, 2000 + k))
+                filmed = replace(motion, positions=bend_limbs(motion.positions, rng, augment))
+            out.append(view_motion(filmed, camera, noise, seed_for(seed, motion.name, k), confidence, keypoints_2d))
     return out

@@ -6,7 +6,8 @@
      "fps": 30, "train_views": 4, "noise": True, "seed": 0, "max_clips": None,
      "keypoints_2d": "joints",                  # or "detector": a detector's keypoints, converted as videos are
      "cameras": "studio",                       # training cameras, or "phone": phones and webcams
-     "eval_cameras": "rig"}                     # evaluation cameras, or "phone": four phone cameras per clip
+     "eval_cameras": "rig",                     # evaluation cameras, or "phone": four phone cameras per clip
+     "limb_augment": 0.0}                       # training: the chance per limb and view of a new limb pose
 
 BVH: training clips are filmed by `train_views` random cameras each, evaluation clips by the fixed four-camera
 rig; with `noise`, the seeded detection-noise model turns the projections into detections (the same seed gives
@@ -33,6 +34,7 @@ from typing import Any
 from h2ot.data.bvh import Motion
 from h2ot.data.detector_keypoints import KEYPOINTS_2D
 from h2ot.data.h36m import TEST_SUBJECTS, TRAIN_SUBJECTS, h36m_sequences
+from h2ot.data.limb_augment import LimbAugment
 from h2ot.data.mocap import MocapDataset
 from h2ot.data.mpi3dhp import load_3dhp
 from h2ot.data.noise import DetectionNoise
@@ -61,10 +63,13 @@ class DataSpec:
     keypoints_2d: str = "joints"
     cameras: str = "studio"
     eval_cameras: str = "rig"
+    limb_augment: float = 0.0  # training only: the chance per limb and view of a new pose (h2ot.data.limb_augment)
 
     def __post_init__(self) -> None:
         for name, value in check_types("data", asdict(self), type_hints(DataSpec)).items():
             setattr(self, name, value)
+        if not 0 <= self.limb_augment <= 1:
+            raise H2OTError(f"the data setting limb_augment is a probability in [0, 1], got {self.limb_augment}")
         choices = {"keypoints_2d": tuple(KEYPOINTS_2D), "cameras": tuple(TRAIN_CAMERAS), "eval_cameras": EVAL_CAMERAS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -221,8 +226,9 @@ def _listed_motions(spec: DataSpec, entries: list[tuple[Path, str]], split: str)
 def _film(spec: DataSpec, motions: list[Motion], split: str) -> list[Sequence]:
     noise = DetectionNoise() if spec.noise else None
     if split == "train":
+        augment = LimbAugment(probability=spec.limb_augment) if spec.limb_augment else None
         return mocap_sequences(motions, cameras=TRAIN_CAMERAS[spec.cameras], views=spec.train_views, noise=noise,
-                               seed=spec.seed, keypoints_2d=spec.keypoints_2d)
+                               seed=spec.seed, keypoints_2d=spec.keypoints_2d, augment=augment)
     views = EVAL_PHONE_VIEWS if spec.eval_cameras == "phone" else 1
     return mocap_sequences(motions, cameras=spec.eval_cameras, views=views, noise=noise, seed=spec.seed + 1,
                            keypoints_2d=spec.keypoints_2d)
