@@ -184,7 +184,6 @@ class Lifter:
                 poses = (poses + flip(_full_length(model, flipped))) / 2
             yield rows, poses.double().cpu().numpy()
 
-
     def _predict_onnx(self, x: np.ndarray, windows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
         """`_predict` in onnxruntime: a window and its mirror in one run of the graph (its batch is dynamic)."""
         from h2ot.export.onnx_metadata import INPUT

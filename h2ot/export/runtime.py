@@ -1,6 +1,6 @@
 """onnxruntime as the Lifter's runtime: a trained model's ONNX export, made once and cached, run on the CPU.
 
-    session = cached_session(model, checkpoint, threads=2)   # None when onnxruntime cannot run it
+    session = cached_session(model, checkpoint, threads=2)   # onnxruntime.InferenceSession, input "keypoints"
 
 The export has a dynamic batch (the token counts stay fixed) and is cached under `$H2OT_CACHE/onnx` (default
 ~/.cache/h2ot/onnx), named by a hash of the checkpoint file, the torch version and the exporter's opset: exporting
