@@ -14,8 +14,9 @@ The steps, each undone on the way out so that every input frame gets exactly one
 4. flip test-time augmentation (on by default): the mirrored input is lifted too, mirrored back and averaged;
 5. the 3D resampled back to the input's frame times.
 
-The model runs in PyTorch or in onnxruntime (its ONNX export, cached; `h2ot.export.runtime`): `runtime="auto"`, the
-default, takes onnxruntime where it can run the model, PyTorch otherwise; `lifter.runtime` says which one runs.
+The model runs in PyTorch (the default) or in onnxruntime (`runtime="onnxruntime"`: its ONNX export, cached;
+`h2ot.export.runtime`). Both give the same poses (within 2e-5 m); on this project's CPU onnxruntime is not faster
+for the lifter's batches of windows (README), so PyTorch stays the default.
 
 Windows go through the model `batch_size` at a time, so memory does not grow with the length beyond the
 input and output arrays themselves (about 0.4 kB a frame).
@@ -75,18 +76,18 @@ class Lifter:
     flip_test: bool = True
     batch_size: int = 16
     device: str | torch.device = "cpu"
-    runtime: str = "torch"  # torch | onnxruntime (`start_runtime` sets it; `load` does with its own default, auto)
+    runtime: str = "torch"  # torch | onnxruntime (`start_runtime` sets it)
     session: Any = field(default=None, repr=False)  # onnxruntime's session, when it runs the model
 
     @classmethod
     def load(cls, spec: str | Path | HourglassModel | None = None, **options: Any) -> Lifter:
         """From a shipped model's name (None: the default), an h2ot checkpoint, or a model in memory (30 fps
-        assumed unless `fps` is given). `runtime`: auto (default), torch or onnxruntime (see `start_runtime`);
+        assumed unless `fps` is given). `runtime`: torch (default) or onnxruntime (see `start_runtime`);
         `budget`: an elastic model's share of frames kept (`HourglassModel.set_budget`)."""
         from h2ot.device import resolve_device
 
         options["device"] = resolve_device(options.get("device", "cpu"))
-        runtime, budget = options.pop("runtime", "auto"), options.pop("budget", None)
+        runtime, budget = options.pop("runtime", "torch"), options.pop("budget", None)
         if isinstance(spec, HourglassModel):
             lifter = cls(model=spec.eval().set_budget(budget), fps=float(options.pop("fps", 30.0)), **options)
             return lifter.start_runtime(runtime, None)
@@ -103,20 +104,17 @@ class Lifter:
         return lifter.start_runtime(runtime, path)
 
     def start_runtime(self, runtime: str, checkpoint: Path | None) -> Lifter:
-        """Run the model in `runtime`: torch; onnxruntime (an error says why where it cannot); or auto: onnxruntime
-        where it can run the model and the model came from a `checkpoint` file (its export is cached by that file),
-        else torch. Returns self."""
+        """Run the model in `runtime`: torch, or onnxruntime (an error says why where it cannot; the export is cached
+        by the `checkpoint` file the model came from, if any). Returns self."""
         from h2ot.export.runtime import cached_session, check_runtime, why_not_onnxruntime
 
         check_runtime(runtime)
         self.runtime, self.session = "torch", None
-        if runtime == "torch" or (runtime == "auto" and checkpoint is None):
+        if runtime == "torch":
             return self
         reason = why_not_onnxruntime(self.model, torch.device(self.device), self.flip_test)
         if reason is not None:
-            if runtime == "onnxruntime":
-                raise H2OTError(f"onnxruntime cannot run the model {self.name or 'given'}: {reason}")
-            return self
+            raise H2OTError(f"onnxruntime cannot run the model {self.name or 'given'}: {reason}")
         self.session = cached_session(self.model.eval(), checkpoint, torch.get_num_threads())
         self.runtime = "onnxruntime"
         return self

@@ -1,5 +1,5 @@
-"""The Lifter's runtimes: onnxruntime (the model's cached ONNX export) gives PyTorch's poses; auto picks it where it
-can; what it cannot run is one sentence."""
+"""The Lifter's runtimes: onnxruntime (the model's cached ONNX export) gives PyTorch's poses; PyTorch is the
+default; what onnxruntime cannot run is one sentence."""
 
 from pathlib import Path
 
@@ -27,11 +27,11 @@ def exports() -> list[Path]:
     return sorted(folder.glob("*.onnx")) if folder.is_dir() else []
 
 
-def test_auto_runs_a_checkpoint_in_onnxruntime_with_pytorchs_poses():
+def test_onnxruntime_runs_a_checkpoint_with_pytorchs_poses():
     keypoints, size = mediapipe_2d()
     long = np.concatenate([keypoints] * 30)  # 330 frames: several windows, a partial last batch
-    torch_lifter = Lifter.load(None, runtime="torch", batch_size=4)
-    onnx_lifter = Lifter.load(None, batch_size=4)
+    torch_lifter = Lifter.load(None, batch_size=4)
+    onnx_lifter = Lifter.load(None, runtime="onnxruntime", batch_size=4)
     assert (torch_lifter.runtime, onnx_lifter.runtime) == ("torch", "onnxruntime")
     for flip_test in (True, False):
         torch_lifter.flip_test = onnx_lifter.flip_test = flip_test
@@ -43,15 +43,15 @@ def test_auto_runs_a_checkpoint_in_onnxruntime_with_pytorchs_poses():
 
 
 def test_the_export_is_cached_by_checkpoint_and_remade_when_broken():
-    Lifter.load("video-mixste-small")
+    Lifter.load("video-mixste-small", runtime="onnxruntime")
     cached = [f for f in exports() if f.name.startswith("video-mixste-small-")]
     assert len(cached) == 1
     stamp = cached[0].stat().st_mtime_ns
-    Lifter.load("video-mixste-small")
+    Lifter.load("video-mixste-small", runtime="onnxruntime")
     assert cached[0].stat().st_mtime_ns == stamp  # read, not exported again
     cached[0].write_bytes(b"not an onnx file")
     keypoints, size = mediapipe_2d()
-    lifter = Lifter.load("video-mixste-small")
+    lifter = Lifter.load("video-mixste-small", runtime="onnxruntime")
     assert lifter.runtime == "onnxruntime" and cached[0].stat().st_size > 1_000_000
     assert np.isfinite(lifter(keypoints, 60.0, size)).all()
 
@@ -70,9 +70,9 @@ def _tiny(**overrides) -> h2ot.HourglassModel:
     return h2ot.create_model("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2, **overrides).eval()
 
 
-def test_a_model_in_memory_runs_in_pytorch_unless_asked():
+def test_a_model_in_memory_runs_in_either():
     model = _tiny()
-    assert Lifter.load(model).runtime == "torch"  # auto: no file to cache its export by
+    assert Lifter.load(model).runtime == "torch"  # the default
     keypoints, size = mediapipe_2d()
     asked = Lifter.load(model, runtime="onnxruntime")
     assert asked.runtime == "onnxruntime"
@@ -82,7 +82,6 @@ def test_a_model_in_memory_runs_in_pytorch_unless_asked():
 def test_what_onnxruntime_cannot_run_is_one_sentence():
     seq2frame = _tiny(pipeline="seq2frame", hourglass={"pruner": "tpc", "recoverer": None,
                                                        "schedule": [[1, 5]]})
-    assert Lifter.load(seq2frame).runtime == "torch"
     with pytest.raises(H2OTError, match="mirrored clip with the frames kept"):
         Lifter.load(seq2frame, runtime="onnxruntime")
     keypoints, size = mediapipe_2d()

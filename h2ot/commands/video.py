@@ -40,9 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-gap", type=float, default=0.5, metavar="SECONDS",
                         help="frames without a person are interpolated across gaps up to this long (default 0.5 s)")
     parser.add_argument("--device", default="cpu", help="where the lifter runs: cpu, cuda, ... (default cpu)")
-    parser.add_argument("--runtime", choices=("auto", "torch", "onnxruntime"), default="auto",
-                        help="what runs the lifter on the CPU: onnxruntime (its ONNX export, made once and cached "
-                             "under $H2OT_CACHE), torch, or auto (default: onnxruntime where installed and able)")
+    parser.add_argument("--runtime", choices=("torch", "onnxruntime"), default="torch",
+                        help="what runs the lifter: torch (default) or onnxruntime (its ONNX export, made once and "
+                             "cached under $H2OT_CACHE; the same poses, not faster on a 2-core CPU)")
     parser.add_argument("--budget", type=float, metavar="SHARE",
                         help="an elastic model's share of frames kept at its last stage, in (0, 1] (1: no pruning)")
     parser.add_argument("--force", action="store_true",

@@ -7,10 +7,10 @@ The export has a dynamic batch (the token counts stay fixed) and is cached under
 takes seconds, a cached file loads in a fraction of one. The cache is only a cache: a file that fails to load is
 exported again.
 
-`h2ot.lifter` chooses the runtime: "torch", "onnxruntime", or "auto", which takes onnxruntime where it can run the
-model (onnx and onnxruntime installed, the CPU, a checkpoint file to name the cache by) and PyTorch otherwise.
-On this project's 2-core CPU onnxruntime lifts the default model's clip in 29 ms against PyTorch's 41 ms (README,
-"Cost").
+`h2ot.lifter` runs the model in "torch" (the default) or "onnxruntime". On this project's 2-core CPU onnxruntime
+is not faster for the lifter's work (batches of 16 windows and their mirrors: 3.34 s against 3.06 s for the
+1,571-frame dancer, README), although `h2ot bench` times one clip of the default model faster in it; it is there
+for deployments that run the ONNX file, and to check that the file gives the poses PyTorch gives.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from h2ot.export.common import write_atomically
 from h2ot.export.onnx import OPSET, onnx_bytes, onnxruntime_session
 from h2ot.hourglass.hourglass import HourglassModel
 
-RUNTIMES = ("auto", "torch", "onnxruntime")
+RUNTIMES = ("torch", "onnxruntime")
 
 
 def onnxruntime_installed() -> bool:

@@ -100,7 +100,7 @@ class Options:
     max_gap_s: float = 0.5
     model_complexity: int = 1
     device: str = "cpu"
-    runtime: str = "auto"  # what runs the lifter: auto, torch or onnxruntime (h2ot.lifter)
+    runtime: str = "torch"  # what runs the lifter: torch or onnxruntime (h2ot.lifter)
     budget: float | None = None  # an elastic model's share of frames kept (HourglassModel.set_budget)
     force: bool = False
     progress: bool = True
