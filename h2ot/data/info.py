@@ -1,6 +1,7 @@
 """`describe(source)`: clips, frames, minutes, frame rates and split sizes of a dataset source.
 
-A source is a BVH file or folder, a Human3.6M npz (3D or 2D) or an MPI-INF-3DHP npz (training or test).
+A source is a BVH file or folder, a motion pack (h2ot data pack), a Human3.6M npz (3D or 2D) or an MPI-INF-3DHP
+npz (training or test).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def describe(source: str | Path, **bvh_options: Any) -> dict[str, Any]:
         return _summary("bvh", source, ((m.meta["split"], m.num_frames, m.fps) for m in dataset))
     if name.endswith(".npz"):
         keys = set(npz_keys(source))
+        if "motion_pack" in keys:
+            from h2ot.data.mocap import MocapDataset
+
+            dataset = MocapDataset(source)
+            return _summary("motion-pack", source, ((m.meta["split"], m.num_frames, m.fps) for m in dataset))
         if "positions_3d" in keys:
             from h2ot.data.h36m import FPS, TEST_SUBJECTS, load_h36m_3d
 
@@ -73,7 +79,7 @@ def describe(source: str | Path, **bvh_options: Any) -> dict[str, Any]:
                 summary["valid_frames"] = sum(valid)
             return summary
         raise H2OTError(
-            f"{source}: unknown npz layout (arrays: {', '.join(sorted(keys))}); expected Human3.6M "
+            f"{source}: unknown npz layout (arrays: {', '.join(sorted(keys))}); expected a motion pack, Human3.6M "
             "(positions_3d or positions_2d + metadata) or MPI-INF-3DHP (data)."
         )
     raise H2OTError(f"{source}: not a BVH file or folder, nor an .npz file; see docs/DATA.md for the formats.")

@@ -28,6 +28,7 @@ import numpy as np
 from h2ot.cache import cache_root
 from h2ot.data.bvh import Motion, load_bvh
 from h2ot.data.joint_maps import JointMap
+from h2ot.data.motion_pack import is_motion_pack, read_motion_pack
 from h2ot.errors import H2OTError
 
 CACHE_VERSION = 1
@@ -167,6 +168,7 @@ def find_bvh_files(root: str | Path) -> list[Path]:
 class MocapDataset:
     """Every BVH clip under a folder, as `Motion`s in file-name order, with a split.
 
+    `root` may also be a motion pack (`h2ot.data.motion_pack`): its clips, as they were packed.
     Cache misses load in a process pool (`workers`, default: the CPU count; 0 or 1: in this process).
     `split` maps a `Motion` to "train", "validation" or "test" (default: `split_of`).
     """
@@ -183,9 +185,13 @@ class MocapDataset:
         split: Callable[[Motion], str] = split_of,
     ) -> None:
         self.root = Path(root)
-        self.files = find_bvh_files(self.root)
-        options = {"units": units, "joint_map": joint_map, "fps": fps, "drop_first_frame": drop_first_frame}
-        self.motions = self._load(options, cache, workers)
+        if is_motion_pack(self.root):
+            self.files = [self.root]
+            self.motions = read_motion_pack(self.root, fps=fps)
+        else:
+            self.files = find_bvh_files(self.root)
+            options = {"units": units, "joint_map": joint_map, "fps": fps, "drop_first_frame": drop_first_frame}
+            self.motions = self._load(options, cache, workers)
         for motion in self.motions:
             motion.meta.update(bandai_namco_meta(motion.name))
             motion.meta["split"] = split(motion)

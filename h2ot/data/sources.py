@@ -1,6 +1,7 @@
 """Training and evaluation sequences from one description of the data, as stored in configs and checkpoints.
 
-    {"source": "../shared/data/bandai-namco",   # a BVH folder or file, a Human3.6M data_3d npz, an MPI-INF-3DHP npz
+    {"source": "../shared/data/bandai-namco",   # a BVH folder or file or motion pack, a Human3.6M data_3d npz, an
+                                                # MPI-INF-3DHP npz
      "detections": None,                        # Human3.6M: a data_2d npz (default: the projected ground truth)
      "test_source": None,                       # MPI-INF-3DHP: the test file (the source is the training file)
      "fps": 30, "train_views": 4, "noise": True, "seed": 0, "max_clips": None,
@@ -159,11 +160,14 @@ def kind_of(path: Path) -> str:
         return "bvh"
     if path.suffix == ".npz":
         keys = set(npz_keys(path))
+        if "motion_pack" in keys:
+            return "bvh"  # the clips of a BVH folder, packed
         if "positions_3d" in keys:
             return "h36m"
         if "data" in keys:
             return "3dhp"
-    raise H2OTError(f"{path}: not a BVH folder or file, a Human3.6M data_3d npz or an MPI-INF-3DHP npz")
+    raise H2OTError(f"{path}: not a BVH folder or file, a motion pack, a Human3.6M data_3d npz or an MPI-INF-3DHP "
+                    "npz")
 
 
 def load_split(spec: DataSpec, split: str) -> list[Sequence]:
