@@ -44,7 +44,7 @@ class HourglassModel(nn.Module):
 
     def __init__(self, backbone: Backbone, schedule: Schedule | Sequence = (), pruner: str | Pruner = "tpc",
                  recoverer: str | None = "tra", pipeline: str = "seq2seq", position_embedding: bool = True,
-                 elastic: bool = False):
+                 elastic: bool = False, queries: str = "zeros"):
         super().__init__()
         if pipeline not in PIPELINES:
             raise H2OTError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
@@ -84,7 +84,7 @@ class HourglassModel(nn.Module):
                             "any budget: an elastic model needs a backbone such as mixste or motionbert")
         if pipeline == "seq2seq" and len(schedule):
             self.recoverer = make_recoverer(recoverer, backbone.frames, backbone.dim, backbone.num_heads,
-                                            backbone.qkv_bias)
+                                            backbone.qkv_bias, queries=queries)
         self.elastic = elastic
         self.min_tokens = min_tokens
         self.budget: float | None = None  # an elastic model's budget when predict is given none (`set_budget`)

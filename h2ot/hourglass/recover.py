@@ -3,8 +3,10 @@
 Both take the last kept tokens `[B, k, S, C]`, the clip frame indices of those tokens `[B, k]` and the
 backbone's head, and return poses for all T frames, `[B, T, J, 3]`.
 
-- TRA: T learnable queries (zero-initialised), one multi-head cross-attention from the queries to the kept
-  tokens of each stream, added to the queries as a residual; then the head.
+- TRA: T learnable queries, one multi-head cross-attention from the queries to the kept tokens of each
+  stream, added to the queries as a residual; then the head. The queries start at zero, as in HoT (`queries:
+  zeros`), so at first every frame asks the same question and gets the same answer, and each must learn its
+  place in time from the loss alone; `queries: sine` starts each at the sinusoidal code of its frame instead.
 - TRI: the head on the kept tokens, then linear interpolation in time between the kept frames. Parameter-free
   and exact for poses that are linear in time; frames before the first kept frame take its pose, frames after
   the last kept frame take that one's (the TPS pruner keeps both ends, so it never needs this).
@@ -12,6 +14,7 @@ backbone's head, and return poses for all T frames, `[B, T, J, 3]`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -30,9 +33,11 @@ class AttentionRecoverer(nn.Module):
     name = "tra"
     min_tokens = 1
 
-    def __init__(self, frames: int, dim: int, num_heads: int, qkv_bias: bool = True):
+    def __init__(self, frames: int, dim: int, num_heads: int, qkv_bias: bool = True, queries: str = "zeros"):
         super().__init__()
-        self.queries = nn.Parameter(torch.zeros(1, frames, dim))
+        if queries not in QUERY_STARTS:
+            raise H2OTError(f"unknown TRA query start {queries!r}: choose one of {', '.join(QUERY_STARTS)}")
+        self.queries = nn.Parameter(QUERY_STARTS[queries](frames, dim))
         self.cross_attention = CrossAttention(dim, num_heads, qkv_bias=qkv_bias)
 
     def forward(self, tokens: Tensor, frames: Tensor, head: Head) -> Tensor:
@@ -40,6 +45,23 @@ class AttentionRecoverer(nn.Module):
         context = rearrange(tokens, "b k s c -> (b s) k c")
         recovered = self.queries + self.cross_attention(self.queries, context)
         return head(rearrange(recovered, "(b s) t c -> b t s c", s=streams))
+
+
+def sinusoidal_code(frames: int, dim: int) -> Tensor:
+    """`[1, frames, dim]`: sin and cos of each frame index at `dim // 2` wavelengths from 2 pi to 10000 x 2 pi
+    (the transformer's position code), so that nearby frames get similar codes and every frame a distinct one."""
+    position = torch.arange(frames, dtype=torch.float32)[:, None]
+    rates = torch.exp(torch.arange(0, dim - dim % 2, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    code = torch.zeros(frames, dim)
+    code[:, 0 : 2 * len(rates) : 2] = torch.sin(position * rates)
+    code[:, 1 : 2 * len(rates) : 2] = torch.cos(position * rates)
+    return code[None]
+
+
+QUERY_STARTS: dict[str, Callable[[int, int], Tensor]] = {
+    "zeros": lambda frames, dim: torch.zeros(1, frames, dim),
+    "sine": sinusoidal_code,
+}
 
 
 class InterpolationRecoverer(nn.Module):
@@ -75,7 +97,12 @@ def interpolate_in_time(values: Tensor, frames: Tensor, length: int) -> Tensor:
 RECOVERERS: dict[str, type[nn.Module]] = {cls.name: cls for cls in (AttentionRecoverer, InterpolationRecoverer)}
 
 
-def make_recoverer(name: str, frames: int, dim: int, num_heads: int, qkv_bias: bool = True) -> nn.Module:
+def make_recoverer(name: str, frames: int, dim: int, num_heads: int, qkv_bias: bool = True,
+                   queries: str = "zeros") -> nn.Module:
     if name not in RECOVERERS:
         raise H2OTError(f"unknown recoverer {name!r}: choose one of {', '.join(RECOVERERS)}")
-    return RECOVERERS[name](frames=frames, dim=dim, num_heads=num_heads, qkv_bias=qkv_bias)
+    if name != "tra" and queries != "zeros":
+        raise H2OTError(f"the hourglass setting queries is for the recoverer 'tra', which has queries; {name!r} "
+                        "has none")
+    options = {"queries": queries} if name == "tra" else {}
+    return RECOVERERS[name](frames=frames, dim=dim, num_heads=num_heads, qkv_bias=qkv_bias, **options)

@@ -25,9 +25,9 @@ from h2ot.settings import check_types, type_hints
 BACKBONES: dict[str, type[Backbone]] = {}
 PRESETS: dict[str, dict[str, Any]] = {}
 HOURGLASS_DEFAULTS = {"pruner": "tpc", "recoverer": "tra", "schedule": [], "position_embedding": True,
-                      "elastic": False}
+                      "elastic": False, "queries": "zeros"}
 HOURGLASS_TYPES = {"pruner": str, "recoverer": str | None, "schedule": list | None, "position_embedding": bool,
-                   "elastic": bool}
+                   "elastic": bool, "queries": str}
 MODEL_KEYS = ("backbone", "pipeline", "hourglass")
 
 
@@ -124,4 +124,5 @@ def build_model(config: dict[str, Any]) -> HourglassModel:
     backbone = cls(**kwargs, block_frames=schedule.block_frames(frames, depth))
     return HourglassModel(backbone, schedule, pruner=hourglass["pruner"], recoverer=hourglass["recoverer"],
                           pipeline=config.get("pipeline", "seq2seq"),
-                          position_embedding=hourglass["position_embedding"], elastic=hourglass["elastic"])
+                          position_embedding=hourglass["position_embedding"], elastic=hourglass["elastic"],
+                          queries=hourglass["queries"])
