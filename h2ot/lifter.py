@@ -167,44 +167,41 @@ class Lifter:
     @torch.no_grad()
     def _predict(self, x: np.ndarray, windows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
         """Yields (rows of `windows`, poses `[n, frames, 17, 3]` at every window frame) `batch_size` at a time."""
-        if self.session is not None:
-            yield from self._predict_onnx(x, windows)
-            return
-        model = self.model
+        run = self._run_torch if self.session is None else self._run_onnx
         for start in range(0, len(windows), self.batch_size):
             rows = slice(start, start + self.batch_size)
-            batch = torch.as_tensor(x[windows[rows]], dtype=torch.float32, device=self.device)
-            out = model.predict(batch)
-            poses = _full_length(model, out)
-            if self.flip_test:  # seq2frame: the mirrored copy keeps the same frames, as in evaluation
-                replay = out.kept if model.pipeline == "seq2frame" else None
-                flipped = model.predict(flip(batch), kept=replay)
-                poses = (poses + flip(_full_length(model, flipped))) / 2
-            yield rows, poses.double().cpu().numpy()
+            yield rows, run(x[windows[rows]].astype(np.float32))
 
-    def _predict_onnx(self, x: np.ndarray, windows: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
-        """`_predict` in onnxruntime: a window and its mirror in one run of the graph (its batch is dynamic)."""
+    def _run_torch(self, clips: np.ndarray) -> np.ndarray:
+        model = self.model
+        batch = torch.as_tensor(clips, device=self.device)
+        out = model.predict(batch)
+        poses = _full_length(out.poses, out.frames, self.frames)
+        if self.flip_test:  # seq2frame: the mirrored copy keeps the same frames, as in evaluation
+            replay = out.kept if model.pipeline == "seq2frame" else None
+            flipped = model.predict(flip(batch), kept=replay)
+            poses = (poses + flip(_full_length(flipped.poses, flipped.frames, self.frames))) / 2
+        return poses
+
+    def _run_onnx(self, clips: np.ndarray) -> np.ndarray:
+        """A window and its mirror in one run of the graph (its batch is dynamic)."""
         from h2ot.export.onnx_metadata import INPUT
 
-        for start in range(0, len(windows), self.batch_size):
-            rows = slice(start, start + self.batch_size)
-            clips = x[windows[rows]].astype(np.float32)
-            inputs = np.concatenate([clips, flip(clips)]) if self.flip_test else clips
-            poses, frames = self.session.run(["poses", "frames"], {INPUT: inputs})
-            full = np.zeros((len(inputs), self.frames, *poses.shape[2:]))
-            full[np.arange(len(inputs))[:, None], frames] = poses
-            if self.flip_test:
-                full = (full[: len(clips)] + flip(full[len(clips):])) / 2
-            yield rows, full
+        inputs = np.concatenate([clips, flip(clips)]) if self.flip_test else clips
+        poses, frames = self.session.run(["poses", "frames"], {INPUT: inputs})
+        full = _full_length(poses, frames, self.frames)
+        if self.flip_test:
+            full = (full[: len(clips)] + flip(full[len(clips):])) / 2
+        return full
 
 
-def _full_length(model: HourglassModel, out: Any) -> torch.Tensor:
-    """seq2seq: the poses as they are. seq2frame: the kept frames' poses placed at their frames (the centre,
-    always kept, is the one that is read)."""
-    if model.pipeline == "seq2seq":
-        return out.poses
-    full = out.poses.new_zeros(out.poses.shape[0], model.frames, *out.poses.shape[2:])
-    full.scatter_(1, out.frames[:, :, None, None].expand_as(out.poses), out.poses)
+def _full_length(poses: torch.Tensor | np.ndarray, frames: torch.Tensor | np.ndarray, length: int) -> np.ndarray:
+    """Each clip's poses `[B, k, J, 3]` placed at its frames `[B, k]` of a `length`-frame window, in float64.
+    seq2seq: every frame, in order. seq2frame: the kept frames (the centre, always kept, is the one read)."""
+    if isinstance(poses, torch.Tensor):
+        poses, frames = poses.detach().double().cpu().numpy(), frames.cpu().numpy()
+    full = np.zeros((len(poses), length, *poses.shape[2:]))
+    full[np.arange(len(poses))[:, None], frames] = poses
     return full
 
 

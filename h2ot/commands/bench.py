@@ -12,10 +12,9 @@ from h2ot.commands import positive_int
 from h2ot.config import load_model
 from h2ot.device import resolve_device
 from h2ot.errors import H2OTError
+from h2ot.export.runtime import RUNTIMES
 from h2ot.lifter import shipped_models
 from h2ot.models import list_models
-
-RUNTIMES = ("torch", "onnxruntime")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

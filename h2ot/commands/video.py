@@ -7,6 +7,8 @@ import json
 import sys
 import warnings
 
+from h2ot.export.runtime import RUNTIMES
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -40,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-gap", type=float, default=0.5, metavar="SECONDS",
                         help="frames without a person are interpolated across gaps up to this long (default 0.5 s)")
     parser.add_argument("--device", default="cpu", help="where the lifter runs: cpu, cuda, ... (default cpu)")
-    parser.add_argument("--runtime", choices=("torch", "onnxruntime"), default="torch",
+    parser.add_argument("--runtime", choices=RUNTIMES, default="torch",
                         help="what runs the lifter: torch (default) or onnxruntime (its ONNX export, made once and "
                              "cached under $H2OT_CACHE; the same poses, not faster on a 2-core CPU)")
     parser.add_argument("--budget", type=float, metavar="SHARE",

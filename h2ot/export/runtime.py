@@ -29,7 +29,7 @@ from h2ot.export.common import write_atomically
 from h2ot.export.onnx import OPSET, onnx_bytes, onnxruntime_session
 from h2ot.hourglass.hourglass import HourglassModel
 
-RUNTIMES = ("torch", "onnxruntime")
+RUNTIMES = ("torch", "onnxruntime")  # what runs a model: the one list the commands and the Lifter offer
 
 
 def onnxruntime_installed() -> bool:
