@@ -1,0 +1,96 @@
+"""The elastic model against the models trained for one budget each: MPJPE against GFLOPs per frame, as a
+Markdown table and a PNG plot, from the rows `tools/compare_lifters.py --out` wrote (tools/claim_runs.sh).
+
+    .venv/bin/python tools/budget_curve.py EVAL.json --elastic runs/claim/elastic/model.pt \\
+        --fixed runs/claim/tps-tri-8/model.pt runs/claim/tps-tri/model.pt runs/claim/tps-tri-54/model.pt \\
+        runs/claim/base/model.pt --plot docs/images/budget-curve.png
+
+Each checkpoint is found in the JSON by its file name below the run folder (`claim/elastic/model.pt`), so the
+rows of a GPU machine's run match the same files here. FLOPs are counted here, for one 81-frame clip."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import torch
+
+from h2ot.bench import count_flops
+from h2ot.checkpoint import load_checkpoint
+
+SETS = {"bandai test styles": "Bandai test", "cmu-sample (held out)": "CMU held out"}
+
+
+def _key(path: str | Path) -> str:
+    return "/".join(Path(path).parts[-2:])
+
+
+def gflops_per_frame(checkpoint: Path, budget: float | None) -> tuple[float, int]:
+    """(GFLOPs per output frame, frames kept at the last stage) of one clip."""
+    model, _ = load_checkpoint(checkpoint)
+    model.eval().set_budget(budget)
+    x = torch.randn(1, model.frames, model.backbone.num_joints, model.backbone.in_channels)
+    stages = model.stages_at()
+    kept = stages[-1][1].tokens if stages else model.frames
+    return count_flops(model, x) / 1e9 / model.frames, kept
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("eval_json", type=Path)
+    parser.add_argument("--elastic", type=Path, required=True)
+    parser.add_argument("--fixed", type=Path, nargs="+", required=True, help="one model per budget")
+    parser.add_argument("--plot", type=Path, help="write the plot here (PNG)")
+    parser.add_argument("--title", help="a line above the plot, e.g. how long the models trained")
+    args = parser.parse_args()
+    rows = json.loads(args.eval_json.read_text())
+
+    def error(checkpoint: Path, data: str, budget: float | None) -> float:
+        for row in rows:
+            if _key(row["model"]) == _key(checkpoint) and row["data"] == data and (
+                    budget is None or row["budget"] is None or abs(row["budget"] - budget) < 1e-3):
+                return row["mpjpe_mm"]
+        raise SystemExit(f"{args.eval_json} has no row for {checkpoint} on {data} at budget {budget}")
+
+    points = []  # (kept, fixed gflops, elastic gflops, {set: (fixed, elastic)})
+    for fixed in args.fixed:
+        fixed_gflops, kept = gflops_per_frame(fixed, None)
+        budget = kept / 81
+        elastic_budget = next(row["budget"] for row in rows if _key(row["model"]) == _key(args.elastic)
+                              and row["budget"] is not None and round(row["budget"] * 81) == kept)
+        elastic_gflops, _ = gflops_per_frame(args.elastic, elastic_budget)
+        errors = {name: (error(fixed, name, None), error(args.elastic, name, elastic_budget)) for name in SETS}
+        points.append((kept, budget, fixed_gflops, elastic_gflops, errors))
+
+    print("| frames kept after block 1 | GFLOPs per frame (fixed / elastic) | "
+          + " | ".join(f"{label}: fixed / elastic MPJPE (mm), elastic vs fixed" for label in SETS.values()) + " |")
+    print("|---|---|" + "---|" * len(SETS))
+    for kept, _, fixed_gflops, elastic_gflops, errors in points:
+        cells = [f"{f:.1f} / {e:.1f} ({(e / f - 1) * 100:+.1f}%)" for f, e in errors.values()]
+        print(f"| {kept} of 81 | {fixed_gflops:.4f} / {elastic_gflops:.4f} | " + " | ".join(cells) + " |")
+
+    if args.plot:
+        figure, axes = plt.subplots(1, len(SETS), figsize=(5 * len(SETS), 3.8), constrained_layout=True)
+        for axis, (name, label) in zip(axes, SETS.items(), strict=True):
+            axis.plot([p[2] for p in points], [p[4][name][0] for p in points], "o-", label="one model per budget")
+            axis.plot([p[3] for p in points], [p[4][name][1] for p in points], "s--", label="one elastic model")
+            for kept, _, fixed_gflops, _, errors in points:
+                axis.annotate(f"{kept}/81", (fixed_gflops, errors[name][0]), textcoords="offset points",
+                              xytext=(4, 6), fontsize=8)
+            axis.set(title=label, xlabel="GFLOPs per frame", ylabel="MPJPE (mm)")
+            axis.grid(alpha=0.3)
+        axes[0].legend()
+        if args.title:
+            figure.suptitle(args.title, fontsize=10)
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(args.plot, dpi=110)
+        print(f"plot: {args.plot}")
+
+
+if __name__ == "__main__":
+    main()

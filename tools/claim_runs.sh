@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The accuracy claim (issue "A lifter for real videos") and the elastic model (issue "One model, any budget"),
+# trained side by side on one GPU machine, then scored on the Bandai Namco test styles and the held-out CMU
+# subjects. Every run is configs/video-mixste-small.yaml's model, data and seed with its own hourglass, on one
+# recipe longer than the CPU's (ROUNDS below); a deadline stops what is left with Ctrl-C, which saves the run.
+#
+#   for s in bandai-namco cmu-extra cmu-sample; do h2ot data pack ../shared/data/$s --out PACKS/$s.npz; done
+#   bash tools/claim_runs.sh PACKS OUT [TRAIN_SECONDS]
+#
+# OUT receives each run's model.pt (without the training state), config.yaml, log.jsonl and console output in
+# three tar files as soon as training ends, then (unless SCORE=0) eval.json (tools/compare_lifters.py --out);
+# and claim.log. Measured on an H200 (2026-11-26, torch's default threads): eight runs side by side took 20-25 s
+# per epoch of 175 batches, and start-up and validation as much again; 380 s gave 4 or 5 epochs of the 20. A smoke test on a CPU:
+#   PYTHON=.venv/bin/python DEVICE=cpu EXTRA="data.max_clips=40 train.epochs=1 train.max_batches=2" \
+#   EVAL="--max-clips 3" bash tools/claim_runs.sh PACKS /tmp/claim-smoke
+set -u
+PACKS=${1:?usage: tools/claim_runs.sh PACKS OUT [TRAIN_SECONDS]}
+OUT=${2:?usage: tools/claim_runs.sh PACKS OUT [TRAIN_SECONDS]}
+TRAIN_SECONDS=${3:-420}
+PYTHON=${PYTHON:-python3}
+DEVICE=${DEVICE:-cuda}
+export OMP_NUM_THREADS=${THREADS:-2}  # eight processes with torch's default thread count each would oversubscribe
+read -r -a EXTRA <<< "${EXTRA:-}"
+read -r -a EVAL <<< "${EVAL:-}"
+RUNS=runs/claim
+mkdir -p "$RUNS" "$OUT"
+exec > >(tee -a "$OUT/claim.log") 2>&1
+
+SOURCE="data.source=[$PACKS/bandai-namco.npz, {path: $PACKS/cmu-extra.npz, split: train}, \
+{path: $PACKS/cmu-sample.npz, split: test}]"
+# 20 epochs of 175 batches (2.1 times the CPU recipe's 12 x 140) with the same decay to 9% of the first rate
+ROUNDS=(train.epochs=20 train.max_batches=175 train.lr_decay=0.88 train.workers=1 train.checkpoint_minutes=0)
+TPS='{pruner: tps, recoverer: tri, schedule: [[1, KEPT]]}'
+declare -A RUN=(
+  [base]="configs/video-mixste-small.yaml"
+  [hot]="configs/video-hot-mixste-small.yaml"
+  [h2ot]="configs/video-h2ot-mixste-small.yaml"
+  [h2ot-sine]="configs/video-h2ot-mixste-small.yaml|model.hourglass={pruner: tpc, recoverer: tra, \
+schedule: [[1, 41], [2, 17]], queries: sine}"
+  [tps-tri]="configs/video-tps-tri-mixste-small.yaml"
+  [tps-tri-8]="configs/video-tps-tri-mixste-small.yaml|model.hourglass=${TPS/KEPT/8}"
+  [tps-tri-54]="configs/video-tps-tri-mixste-small.yaml|model.hourglass=${TPS/KEPT/54}"
+  [elastic]="configs/video-elastic-mixste-small.yaml"
+)
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+echo "start $(date -u +%T)"
+pids=()
+for name in "${!RUN[@]}"; do
+  IFS='|' read -r config extra <<< "${RUN[$name]}"
+  args=(--config "$config" --out "$RUNS/$name" --device "$DEVICE" --no-progress
+        "$SOURCE" "${ROUNDS[@]}" "${EXTRA[@]}" "name=claim-$name")
+  [ -n "$extra" ] && args+=("$extra")
+  $PYTHON -m h2ot.cli train "${args[@]}" > "$RUNS/$name.out" 2>&1 &
+  pids+=($!)
+done
+
+deadline=$((SECONDS + TRAIN_SECONDS))
+while [ $SECONDS -lt $deadline ] && kill -0 "${pids[@]}" 2>/dev/null; do sleep 5; done
+for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null && echo "deadline: stopped process $pid"; done
+wait "${pids[@]}"
+echo "trained $(date -u +%T)"
+for name in "${!RUN[@]}"; do echo "$name: $(tail -n 2 "$RUNS/$name.out" | tr '\n' ' ')"; done
+
+for name in "${!RUN[@]}"; do  # the models first: what a later step runs out of time for is not lost
+  [ -f "$RUNS/$name/best.pt" ] && $PYTHON -c \
+    "import sys; from h2ot.checkpoint import save_for_release; save_for_release(*sys.argv[1:])" \
+    "$RUNS/$name/best.pt" "$RUNS/$name/model.pt"
+done
+
+pack() {  # tar name, run names: each run's small files (a tar of three models stays under 16 MiB)
+  local tar=$1; shift
+  local files=()
+  for name in "$@"; do
+    for f in $name/model.pt $name/config.yaml $name/log.jsonl $name.out; do [ -f "$RUNS/$f" ] && files+=("$RUNS/$f"); done
+  done
+  tar -cf "$OUT/$tar" "${files[@]}"
+}
+pack claim-a.tar base hot h2ot
+pack claim-b.tar h2ot-sine tps-tri tps-tri-8
+pack claim-c.tar tps-tri-54 elastic
+ls -la "$OUT"
+[ "${SCORE:-1}" = 1 ] || exit 0
+
+scoring=()
+for name in "${!RUN[@]}"; do  # one scoring process per model, side by side
+  if [ -f "$RUNS/$name/model.pt" ]; then
+    $PYTHON tools/compare_lifters.py "$RUNS/$name/model.pt" --data "$PACKS" --device "$DEVICE" \
+      --budget 0.0988 0.3334 0.6667 1.0 --out "$RUNS/$name/eval.json" "${EVAL[@]}" > "$RUNS/$name.eval.out" 2>&1 &
+    scoring+=($!)
+  fi
+done
+wait "${scoring[@]}"
+$PYTHON -c "import json, sys; print(json.dumps([r for f in sys.argv[1:] for r in json.load(open(f))], indent=1))" \
+  "$RUNS"/*/eval.json > "$OUT/eval.json"
+cat "$RUNS"/*.eval.out
+echo "scored $(date -u +%T)"
