@@ -51,10 +51,12 @@ def write_motion_pack(path: str | Path, motions: Sequence[Motion]) -> Path:
     steps = []
     for motion in motions:
         units = np.round(np.asarray(motion.positions, dtype=np.float64) / STEP)
-        if not np.isfinite(units).all() or np.abs(units).max(initial=0) >= 2**31 - 1:
-            raise H2OTError(f"{motion.name}: positions are not finite or lie beyond 200 km; they cannot be packed")
-        units = units.astype(np.int64)
-        steps.append(np.diff(units, axis=0, prepend=np.zeros_like(units[:1])).astype(np.int32))
+        if not np.isfinite(units).all() or np.abs(units).max(initial=0) >= 2**62:
+            raise H2OTError(f"{motion.name}: its positions are not all finite numbers; it cannot be packed")
+        step = np.diff(units.astype(np.int64), axis=0, prepend=np.zeros_like(units[:1], dtype=np.int64))
+        if np.abs(step).max(initial=0) >= 2**31:  # the first frame, or a jump from one frame to the next
+            raise H2OTError(f"{motion.name}: its positions lie or jump beyond 200 km; it cannot be packed")
+        steps.append(step.astype(np.int32))
     arrays = {
         "motion_pack": np.array(PACK_VERSION),
         "names": np.array([m.name for m in motions]),
@@ -73,6 +75,8 @@ def write_motion_pack(path: str | Path, motions: Sequence[Motion]) -> Path:
         with os.fdopen(handle, "wb") as out:
             np.savez_compressed(out, **arrays)
         os.link(tmp, path)  # fails if a file appeared meanwhile: nothing is replaced
+    except FileExistsError:
+        raise H2OTError(f"{path} appeared while the pack was written; it was left as it is") from None
     finally:
         os.unlink(tmp)
     return path

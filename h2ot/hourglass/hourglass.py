@@ -40,6 +40,8 @@ class HourglassModel(nn.Module):
     stage keeps; `predict(x, budget=b)` then runs the schedule scaled so that a share `b` of the frames survives
     to the last stage (`Schedule.at_budget`), and training draws a budget per batch (`train.budget`). It needs a
     backbone whose blocks take any frame count (`Backbone.frame_count_free`).
+
+    queries: where TRA's queries start, "zeros" (HoT) or "sine" (`h2ot.hourglass.recover`).
     """
 
     def __init__(self, backbone: Backbone, schedule: Schedule | Sequence = (), pruner: str | Pruner = "tpc",

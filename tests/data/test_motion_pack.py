@@ -83,3 +83,10 @@ def test_pack_errors_name_the_problem(tmp_path, cmu_pack):
     with pytest.raises(H2OTError, match=r"truncated\.npz"):
         read_motion_pack(truncated)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_clip_beyond_the_stored_range_is_refused(tmp_path):
+    far = Motion(positions=np.full((2, 17, 3), 3e5, np.float32), fps=30.0, name="far-clip")  # 300 km
+    with pytest.raises(H2OTError, match="far-clip: its positions lie or jump beyond 200 km"):
+        write_motion_pack(tmp_path / "far.npz", [far])
+    assert not list(tmp_path.iterdir())
