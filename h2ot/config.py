@@ -5,6 +5,11 @@
     data: {source: ../shared/data/bandai-namco, fps: 30, ...}               # see h2ot.data.sources
     train: {epochs: 10, batch_size: 32, ...}                                 # see TrainSettings
     eval: {flip_test: true, reuse_kept: true, batch_size: 64}
+
+A config may start from another: `base: video-mixste-small.yaml` (a path from the config's own folder) takes
+that file's config and lays this one over it, mapping into mapping (`model: {hourglass: {...}}` changes the
+hourglass and keeps the rest of the model); any other value, a list included, replaces the base's. A base may
+have its own base.
 """
 
 from __future__ import annotations
@@ -26,12 +31,17 @@ SECTIONS = ("name", "model", "data", "train", "eval")
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    """The config in the YAML file `path`, with `overrides` applied. Relative data paths that do not exist from
-    the working directory are looked up from the file's folder and the folders above it
-    (`h2ot.data.sources.resolve_data_paths`)."""
-    path = Path(path)
+    """The config in the YAML file `path` laid over its `base`, if any, with `overrides` applied. Relative data
+    paths that do not exist from the working directory are looked up from the folder of the file that names them
+    and the folders above it (`h2ot.data.sources.resolve_data_paths`)."""
+    return apply_overrides(_read_config(Path(path), seen=()), overrides)
+
+
+def _read_config(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if not path.is_file():
-        raise H2OTError(f"no config file at {path}")
+        raise H2OTError(f"no config file at {path}" + (f" (the base of {seen[-1]})" if seen else ""))
+    if path.resolve() in seen:
+        raise H2OTError(f"{path} is its own base, through {' -> '.join(map(str, seen))}")
     try:
         config = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
@@ -40,7 +50,21 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise H2OTError(f"{path} must hold a mapping with the sections {', '.join(SECTIONS)}")
     if isinstance(config.get("data"), dict):
         config["data"] = resolve_data_paths(config["data"], named_in=path)
-    return apply_overrides(config, overrides)
+    base = config.pop("base", None)
+    if base is None:
+        return config
+    if not isinstance(base, str):
+        raise H2OTError(f"{path}: base names one config file, got {base!r}")
+    return _laid_over(_read_config(path.parent / base, (*seen, path.resolve())), config)
+
+
+def _laid_over(base: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """`config` laid over `base`: mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in config.items():
+        below = merged.get(key)
+        merged[key] = _laid_over(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def apply_overrides(config: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:

@@ -106,3 +106,39 @@ def test_data_paths_are_found_from_the_file_that_names_them(tmp_path, monkeypatc
     assert load_config(path)["data"]["source"] == [str(tmp_path / "shared" / "data" / "clips"),
                                                    {"path": str(tmp_path / "shared" / "data" / "clips"),
                                                     "split": "train"}]
+
+
+def test_a_config_is_laid_over_its_base(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "clips").mkdir()
+    base = tmp_path / "shared" / "base.yaml"
+    base.write_text("name: base\n"
+                    "model: {preset: mixste, frames: 81, hourglass: {pruner: tpc, schedule: [[1, 41], [2, 17]]}}\n"
+                    "data: {source: clips, fps: 30}\ntrain: {epochs: 12, lr: 0.001}\n")
+    middle = tmp_path / "shared" / "middle.yaml"
+    middle.write_text("base: base.yaml\ntrain: {lr: 0.0003}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("base: shared/middle.yaml\nname: child\nmodel: {hourglass: {pruner: tps, schedule: [[1, 27]]}}\n")
+    config = load_config(child, ["train.epochs=3"])
+    assert config == {
+        "name": "child",
+        # mappings merge key by key; the schedule, a list, replaces the base's
+        "model": {"preset": "mixste", "frames": 81, "hourglass": {"pruner": "tps", "schedule": [[1, 27]]}},
+        # a data path is found from the file that names it
+        "data": {"source": str(tmp_path / "shared" / "clips"), "fps": 30},
+        "train": {"epochs": 3, "lr": 0.0003},
+    }
+
+
+def test_a_bad_base_is_named(tmp_path):
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("base: loop.yaml\nname: loop\n")
+    with pytest.raises(H2OTError, match="its own base"):
+        load_config(loop)
+    orphan = tmp_path / "orphan.yaml"
+    orphan.write_text("base: absent.yaml\n")
+    with pytest.raises(H2OTError, match=r"no config file at .*absent\.yaml \(the base of .*orphan\.yaml\)"):
+        load_config(orphan)
+    orphan.write_text("base: [a.yaml, b.yaml]\n")
+    with pytest.raises(H2OTError, match="base names one config file"):
+        load_config(orphan)
