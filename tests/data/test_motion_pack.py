@@ -8,6 +8,7 @@ from shared_data import CMU, need
 
 from h2ot.cli import main
 from h2ot.data.bvh import Motion
+from h2ot.data.info import describe
 from h2ot.data.mocap import MocapDataset
 from h2ot.data.motion_pack import STEP, is_motion_pack, read_motion_pack, write_motion_pack
 from h2ot.data.sources import DataSpec, load_split
@@ -25,6 +26,11 @@ def test_pack_restores_every_clip_to_a_twentieth_of_a_millimetre(cmu_pack):
     folder = MocapDataset(CMU, fps=30)
     packed = MocapDataset(cmu_pack, fps=30)
     assert is_motion_pack(cmu_pack) and not is_motion_pack(CMU)
+    summary, of_folder = describe(cmu_pack), describe(CMU)
+    assert summary["kind"] == "motion-pack" and summary["fps"] == 30
+    assert summary["clips"] == of_folder["clips"] == 24
+    clips_per_split = {name: split["clips"] for name, split in summary["splits"].items()}
+    assert clips_per_split == {name: split["clips"] for name, split in of_folder["splits"].items()}
     assert [m.name for m in packed] == [m.name for m in folder]
     assert [m.meta["split"] for m in packed] == [m.meta["split"] for m in folder]
     for a, b in zip(packed, folder, strict=True):
