@@ -200,6 +200,8 @@ def _full_length(poses: torch.Tensor | np.ndarray, frames: torch.Tensor | np.nda
     seq2seq: every frame, in order. seq2frame: the kept frames (the centre, always kept, is the one read)."""
     if isinstance(poses, torch.Tensor):
         poses, frames = poses.detach().double().cpu().numpy(), frames.cpu().numpy()
+    if poses.shape[1] == length:  # every frame, ascending: already in place (seq2seq, the common case)
+        return poses.astype(np.float64, copy=False)
     full = np.zeros((len(poses), length, *poses.shape[2:]))
     full[np.arange(len(poses))[:, None], frames] = poses
     return full
