@@ -6,7 +6,8 @@ Markdown table and a PNG plot, from the rows `tools/compare_lifters.py --out` wr
         runs/claim/base/model.pt --plot docs/images/budget-curve.png
 
 Each checkpoint is found in the JSON by its file name below the run folder (`claim/elastic/model.pt`), so the
-rows of a GPU machine's run match the same files here. FLOPs are counted here, for one 81-frame clip."""
+rows of a GPU machine's run match the same files here. FLOPs are counted here (`h2ot.bench.count_flops`), for one
+clip."""
 
 from __future__ import annotations
 
@@ -30,14 +31,14 @@ def _key(path: str | Path) -> str:
     return "/".join(Path(path).parts[-2:])
 
 
-def gflops_per_frame(checkpoint: Path, budget: float | None) -> tuple[float, int]:
-    """(GFLOPs per output frame, frames kept at the last stage) of one clip."""
+def gflops_per_frame(checkpoint: Path, budget: float | None) -> tuple[float, int, int]:
+    """(GFLOPs per output frame, frames kept at the last stage, frames of a clip) of one clip."""
     model, _ = load_checkpoint(checkpoint)
     model.eval().set_budget(budget)
     x = torch.randn(1, model.frames, model.backbone.num_joints, model.backbone.in_channels)
     stages = model.stages_at()
     kept = stages[-1][1].tokens if stages else model.frames
-    return count_flops(model, x) / 1e9 / model.frames, kept
+    return count_flops(model, x) / 1e9 / model.frames, kept, model.frames
 
 
 def main() -> None:
@@ -57,31 +58,34 @@ def main() -> None:
                 return row["mpjpe_mm"]
         raise SystemExit(f"{args.eval_json} has no row for {checkpoint} on {data} at budget {budget}")
 
-    points = []  # (kept, fixed gflops, elastic gflops, {set: (fixed, elastic)})
+    points = []  # per fixed model: its kept and clip frames, GFLOPs per frame and MPJPE per set, and the elastic one's
     for fixed in args.fixed:
-        fixed_gflops, kept = gflops_per_frame(fixed, None)
-        budget = kept / 81
+        fixed_gflops, kept, frames = gflops_per_frame(fixed, None)
         elastic_budget = next(row["budget"] for row in rows if _key(row["model"]) == _key(args.elastic)
-                              and row["budget"] is not None and round(row["budget"] * 81) == kept)
-        elastic_gflops, _ = gflops_per_frame(args.elastic, elastic_budget)
+                              and row["budget"] is not None and round(row["budget"] * frames) == kept)
+        elastic_gflops, _, _ = gflops_per_frame(args.elastic, elastic_budget)
         errors = {name: (error(fixed, name, None), error(args.elastic, name, elastic_budget)) for name in SETS}
-        points.append((kept, budget, fixed_gflops, elastic_gflops, errors))
+        points.append({"kept": kept, "frames": frames, "fixed_gflops": fixed_gflops, "elastic_gflops": elastic_gflops,
+                       "errors": errors})
 
     print("| frames kept after block 1 | GFLOPs per frame (fixed / elastic) | "
           + " | ".join(f"{label}: fixed / elastic MPJPE (mm), elastic vs fixed" for label in SETS.values()) + " |")
     print("|---|---|" + "---|" * len(SETS))
-    for kept, _, fixed_gflops, elastic_gflops, errors in points:
-        cells = [f"{f:.1f} / {e:.1f} ({(e / f - 1) * 100:+.1f}%)" for f, e in errors.values()]
-        print(f"| {kept} of 81 | {fixed_gflops:.4f} / {elastic_gflops:.4f} | " + " | ".join(cells) + " |")
+    for p in points:
+        cells = [f"{f:.1f} / {e:.1f} ({(e / f - 1) * 100:+.1f}%)" for f, e in p["errors"].values()]
+        print(f"| {p['kept']} of {p['frames']} | {p['fixed_gflops']:.4f} / {p['elastic_gflops']:.4f} | "
+              + " | ".join(cells) + " |")
 
     if args.plot:
         figure, axes = plt.subplots(1, len(SETS), figsize=(5 * len(SETS), 3.8), constrained_layout=True)
         for axis, (name, label) in zip(axes, SETS.items(), strict=True):
-            axis.plot([p[2] for p in points], [p[4][name][0] for p in points], "o-", label="one model per budget")
-            axis.plot([p[3] for p in points], [p[4][name][1] for p in points], "s--", label="one elastic model")
-            for kept, _, fixed_gflops, _, errors in points:
-                axis.annotate(f"{kept}/81", (fixed_gflops, errors[name][0]), textcoords="offset points",
-                              xytext=(4, 6), fontsize=8)
+            axis.plot([p["fixed_gflops"] for p in points], [p["errors"][name][0] for p in points], "o-",
+                      label="one model per budget")
+            axis.plot([p["elastic_gflops"] for p in points], [p["errors"][name][1] for p in points], "s--",
+                      label="one elastic model")
+            for p in points:
+                axis.annotate(f"{p['kept']}/{p['frames']}", (p["fixed_gflops"], p["errors"][name][0]),
+                              textcoords="offset points", xytext=(4, 6), fontsize=8)
             axis.set(title=label, xlabel="GFLOPs per frame", ylabel="MPJPE (mm)")
             axis.grid(alpha=0.3)
         axes[0].legend()

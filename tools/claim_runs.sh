@@ -9,8 +9,9 @@
 #
 # OUT receives each run's model.pt (without the training state), config.yaml, log.jsonl and console output in
 # three tar files as soon as training ends, then (unless SCORE=0) eval.json (tools/compare_lifters.py --out);
-# and claim.log. Measured on an H200 (2026-11-26, torch's default threads): eight runs side by side took 20-25 s
-# per epoch of 175 batches, and start-up and validation as much again; 380 s gave 4 or 5 epochs of the 20. A smoke test on a CPU:
+# and claim.log. Measured on an H200 (2026-11-26, torch's default thread count): eight runs side by side took
+# 20-25 s per epoch of 175 batches, and start-up and validation as much again; 380 s gave 4 or 5 of the 20 epochs.
+# A smoke test on a CPU (it trains eight models at once: mind the memory):
 #   PYTHON=.venv/bin/python DEVICE=cpu EXTRA="data.max_clips=40 train.epochs=1 train.max_batches=2" \
 #   EVAL="--max-clips 3" bash tools/claim_runs.sh PACKS /tmp/claim-smoke
 set -u
@@ -30,16 +31,14 @@ SOURCE="data.source=[$PACKS/bandai-namco.npz, {path: $PACKS/cmu-extra.npz, split
 {path: $PACKS/cmu-sample.npz, split: test}]"
 # 20 epochs of 175 batches (2.1 times the CPU recipe's 12 x 140) with the same decay to 9% of the first rate
 ROUNDS=(train.epochs=20 train.max_batches=175 train.lr_decay=0.88 train.workers=1 train.checkpoint_minutes=0)
-TPS='{pruner: tps, recoverer: tri, schedule: [[1, KEPT]]}'
-declare -A RUN=(
+declare -A RUN=(  # a config, and an override of its hourglass
   [base]="configs/video-mixste-small.yaml"
   [hot]="configs/video-hot-mixste-small.yaml"
   [h2ot]="configs/video-h2ot-mixste-small.yaml"
-  [h2ot-sine]="configs/video-h2ot-mixste-small.yaml|model.hourglass={pruner: tpc, recoverer: tra, \
-schedule: [[1, 41], [2, 17]], queries: sine}"
+  [h2ot-sine]="configs/video-h2ot-mixste-small.yaml|model.hourglass.queries=sine"
   [tps-tri]="configs/video-tps-tri-mixste-small.yaml"
-  [tps-tri-8]="configs/video-tps-tri-mixste-small.yaml|model.hourglass=${TPS/KEPT/8}"
-  [tps-tri-54]="configs/video-tps-tri-mixste-small.yaml|model.hourglass=${TPS/KEPT/54}"
+  [tps-tri-8]="configs/video-tps-tri-mixste-small.yaml|model.hourglass.schedule=[[1, 8]]"
+  [tps-tri-54]="configs/video-tps-tri-mixste-small.yaml|model.hourglass.schedule=[[1, 54]]"
   [elastic]="configs/video-elastic-mixste-small.yaml"
 )
 
