@@ -186,6 +186,9 @@ class MocapDataset:
     ) -> None:
         self.root = Path(root)
         if is_motion_pack(self.root):
+            if units != "auto" or joint_map is not None or drop_first_frame is not None:
+                raise H2OTError(f"{self.root}: a motion pack's clips were converted when it was packed; units, "
+                                "joint_map and drop_first_frame apply to BVH files: pack the folder again with them")
             self.files = [self.root]
             self.motions = read_motion_pack(self.root, fps=fps)
         else:

@@ -89,7 +89,8 @@ class DataSpec:
             raise H2OTError(f"the data section has no setting {', '.join(map(repr, unknown))}; its settings are "
                             f"{', '.join(cls.__dataclass_fields__)}")
         if "source" not in values:
-            raise H2OTError("the data section needs a 'source': a BVH folder, a Human3.6M or an MPI-INF-3DHP file")
+            raise H2OTError("the data section needs a 'source': a BVH folder, a motion pack, a Human3.6M or an "
+                            "MPI-INF-3DHP file")
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,8 +183,8 @@ def load_split(spec: DataSpec, split: str) -> list[Sequence]:
     kind = kind_of(source)
     if len(entries) > 1 or entries[0][1] != "auto":
         if any(kind_of(path) != "bvh" for path, _ in entries):
-            raise H2OTError("a list of data sources takes BVH folders or files only; give a Human3.6M or "
-                            "MPI-INF-3DHP file as the source on its own")
+            raise H2OTError("a list of data sources takes BVH folders or files only (or motion packs of them); give a "
+                            "Human3.6M or MPI-INF-3DHP file as the source on its own")
         sequences = _film(spec, _listed_motions(spec, entries, split), split)
     elif kind == "bvh":
         sequences = _bvh_split(spec, source, split)

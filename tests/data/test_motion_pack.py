@@ -80,6 +80,8 @@ def test_pack_errors_name_the_problem(tmp_path, cmu_pack):
         write_motion_pack(tmp_path / "c.npz", [bad])
     with pytest.raises(H2OTError, match="pack the BVH folder again with --fps 60"):
         read_motion_pack(cmu_pack, fps=60)
+    with pytest.raises(H2OTError, match="units, joint_map and drop_first_frame apply to BVH files"):
+        MocapDataset(cmu_pack, units="cm")
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, positions_3d=np.zeros(1))
     with pytest.raises(H2OTError, match="not a motion pack"):
