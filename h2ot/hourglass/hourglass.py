@@ -87,6 +87,11 @@ class HourglassModel(nn.Module):
         if pipeline == "seq2seq" and len(schedule):
             self.recoverer = make_recoverer(recoverer, backbone.frames, backbone.dim, backbone.num_heads,
                                             backbone.qkv_bias, queries=queries)
+        elif queries != "zeros":
+            reason, fix = (("has no pruning schedule, so it recovers no frames", "give a schedule") if not len(schedule)
+                           else ("is seq2frame, so it returns its kept frames", "use the seq2seq pipeline"))
+            raise H2OTError(f"the hourglass setting queries={queries} starts TRA's queries, but this model {reason} "
+                            f"and has none: drop queries or {fix}")
         self.elastic = elastic
         self.min_tokens = min_tokens
         self.budget: float | None = None  # an elastic model's budget when predict is given none (`set_budget`)

@@ -78,3 +78,15 @@ def test_query_start_is_checked_and_belongs_to_tra_only():
     model = create_model("mixste", frames=9, dim=8, mlp_hidden=16, depth=2, num_heads=2,
                          hourglass={"pruner": "tpc", "recoverer": "tra", "schedule": [[1, 3]], "queries": "sine"})
     torch.testing.assert_close(model.recoverer.queries.data, sinusoidal_code(9, 8))
+
+
+def test_query_start_needs_a_model_that_recovers_frames():
+    tiny = {"frames": 9, "dim": 8, "mlp_hidden": 16, "depth": 2, "num_heads": 2}
+    with pytest.raises(H2OTError, match=r"queries=sine starts TRA's queries, but this model has no pruning schedule"
+                                        r".*drop queries or give a schedule"):
+        create_model("mixste", **tiny, hourglass={"schedule": [], "queries": "sine"})
+    with pytest.raises(H2OTError, match=r"is seq2frame.*drop queries or use the seq2seq pipeline"):
+        create_model("mixste", **tiny, pipeline="seq2frame",
+                     hourglass={"recoverer": None, "schedule": [[1, 3]], "queries": "sine"})
+    for hourglass in ({"schedule": None, "queries": "zeros"}, {"schedule": []}, None):
+        assert create_model("mixste", **tiny, hourglass=hourglass).recoverer is None
