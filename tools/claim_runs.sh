@@ -9,8 +9,9 @@
 #
 # OUT receives each run's model.pt (without the training state), config.yaml, log.jsonl and console output in
 # three tar files as soon as training ends, then (unless SCORE=0) eval.json (tools/compare_lifters.py --out);
-# and claim.log. Measured on an H200 (2026-11-26, torch's default thread count): eight runs side by side took
-# 20-25 s per epoch of 175 batches, and start-up and validation as much again; 380 s gave 4 or 5 of the 20 epochs.
+# and claim.log, where a line every 30 s says how many epochs each run has done. Measured on an H200 (2026-11-26,
+# torch's default thread count, a checkpoint after every batch): eight runs side by side took 20-25 s per epoch of
+# 175 batches, and start-up and validation as much again; 380 s gave 4 or 5 of 20 epochs.
 # A smoke test on a CPU (it trains eight models at once: mind the memory):
 #   PYTHON=.venv/bin/python DEVICE=cpu EXTRA="data.max_clips=40 train.epochs=1 train.max_batches=2" \
 #   EVAL="--max-clips 3" bash tools/claim_runs.sh PACKS /tmp/claim-smoke
@@ -29,8 +30,9 @@ exec > >(tee -a "$OUT/claim.log") 2>&1
 
 SOURCE="data.source=[$PACKS/bandai-namco.npz, {path: $PACKS/cmu-extra.npz, split: train}, \
 {path: $PACKS/cmu-sample.npz, split: test}]"
-# 20 epochs of 175 batches (2.1 times the CPU recipe's 12 x 140) with the same decay to 9% of the first rate
-ROUNDS=(train.epochs=20 train.max_batches=175 train.lr_decay=0.88 train.workers=1 train.checkpoint_minutes=0)
+# 16 epochs of 175 batches (1.7 times the CPU recipe's 12 x 140) with the same decay to 9% of the first rate, sized
+# to end inside one 10-minute device call; last.pt every 5 minutes (an interrupted run saves it anyway)
+ROUNDS=(train.epochs=16 train.max_batches=175 train.lr_decay=0.86 train.workers=1 train.checkpoint_minutes=5)
 declare -A RUN=(  # a config, and an override of its hourglass
   [base]="configs/video-mixste-small.yaml"
   [hot]="configs/video-hot-mixste-small.yaml"
@@ -54,8 +56,16 @@ for name in "${!RUN[@]}"; do
   pids+=($!)
 done
 
-deadline=$((SECONDS + TRAIN_SECONDS))
-while [ $SECONDS -lt $deadline ] && kill -0 "${pids[@]}" 2>/dev/null; do sleep 5; done
+deadline=$((SECONDS + TRAIN_SECONDS)) next_report=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ] && kill -0 "${pids[@]}" 2>/dev/null; do
+  sleep 5
+  if [ $SECONDS -ge $next_report ]; then  # epochs done per run, to size the next recipe
+    line="$(date -u +%T)"
+    for name in "${!RUN[@]}"; do line+=" $name $(cat "$RUNS/$name/log.jsonl" 2>/dev/null | wc -l)"; done
+    echo "$line"
+    next_report=$((SECONDS + 30))
+  fi
+done
 for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null && echo "deadline: stopped process $pid"; done
 wait "${pids[@]}"
 echo "trained $(date -u +%T)"
