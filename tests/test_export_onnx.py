@@ -257,3 +257,4 @@ def test_bad_input_is_one_sentence(argv, message, tmp_path, checkpoint, capsys):
 def test_the_library_refuses_what_is_not_a_model(tmp_path):
     with pytest.raises(H2OTError, match="takes an h2ot model"):
         export_onnx(torch.nn.Linear(2, 3), tmp_path / "x.onnx")
+
