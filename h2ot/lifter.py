@@ -40,7 +40,7 @@ from h2ot.hourglass.hourglass import HourglassModel
 from h2ot.skeleton import NUM_JOINTS
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-DEFAULT_MODEL = "video-mixste-small"
+DEFAULT_MODEL = "video-tps-tri-mixste-small"
 
 
 def shipped_models() -> list[str]:

@@ -43,15 +43,15 @@ def test_onnxruntime_runs_a_checkpoint_with_pytorchs_poses():
 
 
 def test_the_export_is_cached_by_checkpoint_and_remade_when_broken():
-    Lifter.load("video-mixste-small", runtime="onnxruntime")
-    cached = [f for f in exports() if f.name.startswith("video-mixste-small-")]
+    Lifter.load("video-tps-tri-mixste-small", runtime="onnxruntime")
+    cached = [f for f in exports() if f.name.startswith("video-tps-tri-mixste-small-")]
     assert len(cached) == 1
     stamp = cached[0].stat().st_mtime_ns
-    Lifter.load("video-mixste-small", runtime="onnxruntime")
+    Lifter.load("video-tps-tri-mixste-small", runtime="onnxruntime")
     assert cached[0].stat().st_mtime_ns == stamp  # read, not exported again
     cached[0].write_bytes(b"not an onnx file")
     keypoints, size = mediapipe_2d()
-    lifter = Lifter.load("video-mixste-small", runtime="onnxruntime")
+    lifter = Lifter.load("video-tps-tri-mixste-small", runtime="onnxruntime")
     assert lifter.runtime == "onnxruntime" and cached[0].stat().st_size > 1_000_000
     assert np.isfinite(lifter(keypoints, 60.0, size)).all()
 

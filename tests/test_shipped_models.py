@@ -15,7 +15,8 @@ BANDAI = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "banda
 
 
 def test_the_baselines_the_recommended_hourglass_and_the_video_lifter_are_shipped():
-    assert [p.name for p in SHIPPED] == ["bandai-mixste-small", "bandai-tps-tri-mixste-small", "video-mixste-small"]
+    assert [p.name for p in SHIPPED] == ["bandai-mixste-small", "bandai-tps-tri-mixste-small",
+                                          "video-tps-tri-mixste-small"]
 
 
 @pytest.mark.parametrize("folder", SHIPPED, ids=[p.name for p in SHIPPED])

@@ -49,7 +49,7 @@ def test_a_run_writes_every_file_with_one_pose_per_video_frame(static_run, refer
     assert poses["poses_3d"].shape == (11, 17, 3) and poses["poses_3d"].dtype == np.float32
     assert poses["keypoints_2d"].shape == (11, 17, 3) and poses["fps"] == 60
     assert poses["valid"].all() and not poses["interpolated"].any()
-    assert poses["meta"]["model"] == "video-mixste-small" and poses["meta"]["image_size"] == [1080, 1920]
+    assert poses["meta"]["model"] == "video-tps-tri-mixste-small" and poses["meta"]["image_size"] == [1080, 1920]
     assert poses["meta"]["runtime"] == "torch"  # the default
     assert np.all(poses["poses_3d"][:, 0] == 0)
     # The 2D is MediaPipe's on this video, in pixels: the reference stored MediaPipe's 2D of the same frames
