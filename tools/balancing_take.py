@@ -1,7 +1,8 @@
 """P-MPJPE of `h2ot video` and of MediaPipe's own 3D on the Pose2Sim balancing take (one man balancing on one leg,
 arms raised and lowered: 100 frames at 60 fps), seen from the front (cam01) and from behind at three quarters (cam03).
 
-    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--per-joint] [--confidence-ones] [--visibility]
+    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--fuse-mediapipe] [--per-joint]
+        [--confidence-ones] [--visibility]
 
 The take comes without 3D. Its reference here is MediaPipe's 2D of both views triangulated with the calibration of
 the static take of the same session (../shared/data/video-dev/pose2sim-static/reference.npz: refined rotations,
@@ -25,6 +26,7 @@ import torch
 import h2ot
 from h2ot.lifter import Lifter
 from h2ot.metrics import procrustes_align
+from h2ot.video.fuse import fuse_poses
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 STATIC = SHARED / "video-dev" / "pose2sim-static"
@@ -127,6 +129,8 @@ def main() -> None:
     parser.add_argument("--per-joint", action="store_true", help="each view's error per joint too")
     parser.add_argument("--confidence-ones", action="store_true",
                         help="lift with every confidence set to 1 instead of MediaPipe's visibility")
+    parser.add_argument("--fuse-mediapipe", action="store_true",
+                        help="also each model's 3D fused with MediaPipe's own (h2ot video --fuse-mediapipe)")
     parser.add_argument("--visibility", action="store_true",
                         help="MediaPipe's confidence of the limb joints the body hides, by how far behind they are")
     args = parser.parse_args()
@@ -138,18 +142,23 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", h2ot.H2OTWarning)
             lifter = Lifter.load(model)
-            errors = {}
+            errors, fused = {}, {}
             for v in VIEWS:
                 keypoints = take[f"{v}_keypoints"].copy()
                 if args.confidence_ones:
                     keypoints[..., 2] = 1.0
-                errors[v] = joint_errors_mm(lifter(keypoints, 60.0, tuple(take[f"{v}_size"])), target)
+                poses = lifter(keypoints, 60.0, tuple(take[f"{v}_size"]))
+                errors[v] = joint_errors_mm(poses, target)
+                found = np.ones(len(poses), bool)  # the reference needs MediaPipe in every frame
+                fused[v] = joint_errors_mm(fuse_poses(poses, take[f"{v}_mediapipe_3d"], found), target)
         rows[str(model or lifter.name)] = errors
+        if args.fuse_mediapipe:
+            rows[f"{model or lifter.name} + MediaPipe 3D"] = fused
     mediapipe = {v: rows["MediaPipe 3D"][v].mean() for v in VIEWS}
-    print(f"{'model':<44} {'cam01':>7} {'cam03':>7} {'/ MediaPipe':>12}")
+    print(f"{'model':<56} {'cam01':>7} {'cam03':>7} {'/ MediaPipe':>12}")
     for name, errors in rows.items():
         ratio = np.mean([errors[v].mean() / mediapipe[v] for v in VIEWS])
-        print(f"{name:<44} " + " ".join(f"{errors[v].mean():7.1f}" for v in VIEWS) + f" {ratio:11.2f}x")
+        print(f"{name:<56} " + " ".join(f"{errors[v].mean():7.1f}" for v in VIEWS) + f" {ratio:11.2f}x")
     if args.visibility:
         print_visibility(take)
     if args.per_joint:

@@ -38,6 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="lift every person followed through the video (default: the largest)")
     parser.add_argument("--compare-mediapipe", action="store_true",
                         help="draw MediaPipe's own 3D beside h2ot's in video.mp4")
+    parser.add_argument("--fuse-mediapipe", action="store_true",
+                        help="write the mean of h2ot's 3D and MediaPipe's own where MediaPipe found the person: "
+                             "closer to a multi-view reference than either on the takes measured (docs/RESULTS.md)")
     parser.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation (faster, less accurate)")
     parser.add_argument("--max-gap", type=float, default=0.5, metavar="SECONDS",
                         help="frames without a person are interpolated across gaps up to this long (default 0.5 s)")
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_video(args.input, out=args.out, model=args.model, keypoints=args.keypoints,
                            keypoint_format=args.keypoint_format, fps=args.fps, render=args.render,
                            viewer=args.viewer, bvh=args.bvh, trc=args.trc, all_people=args.all_people,
-                           compare_mediapipe=args.compare_mediapipe, flip_test=not args.no_flip,
+                           compare_mediapipe=args.compare_mediapipe, fuse_mediapipe=args.fuse_mediapipe,
+                           flip_test=not args.no_flip,
                            max_gap_s=args.max_gap, device=args.device, runtime=args.runtime, budget=args.budget,
                            force=args.force, progress=not args.json)
     for warning in caught:

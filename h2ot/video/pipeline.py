@@ -9,6 +9,7 @@ The stages, each a small module of its own:
 2. people: followed across frames (`track`), the largest one lifted (all with `all_people`); gaps up to
    `max_gap_s` interpolated and marked, longer ones hold the nearest pose and are marked invalid;
 3. lift (`h2ot.lifter`): any length, the model's frame rate, windows blended, flip test-time augmentation;
+   with `fuse_mediapipe`, the mean with MediaPipe's own 3D where it found the person (`fuse`);
 4. files (`h2ot.export`): `poses.npz` always (`poses_<track>.npz` with several people), BVH and TRC on request;
 5. pictures (`h2ot.viz`): an MP4 (the video with its 2D, and the 3D turning) and a self-contained `viewer.html`.
    The video is decoded a second time for the MP4, so no frame is kept in memory.
@@ -37,6 +38,7 @@ from h2ot.export.common import hold_nearest_valid
 from h2ot.keypoint_sets import to_h36m
 from h2ot.lifter import Lifter
 from h2ot.video.decode import VideoSource, open_video
+from h2ot.video.fuse import MEDIAPIPE_WEIGHT, fuse_poses
 from h2ot.video.keypoints import FramePeople, read_keypoints
 from h2ot.video.timing import StageTimes
 from h2ot.video.track import fill_gaps, largest_track, track_people
@@ -96,6 +98,7 @@ class Options:
     trc: bool = False
     all_people: bool = False
     compare_mediapipe: bool = False
+    fuse_mediapipe: bool = False  # the lifted 3D averaged with MediaPipe's own (`h2ot.video.fuse`)
     flip_test: bool = True
     max_gap_s: float = 0.5
     model_complexity: int = 1
@@ -110,8 +113,13 @@ def run(video: str | Path, **options: Any) -> VideoResult:
     """Lift the person (or people) in `video` (a file or an image folder) to 3D; see `Options` and the module
     docstring. Returns what was found, the files written and the time of each stage."""
     opts = Options(**options)
-    if opts.keypoints is not None and opts.compare_mediapipe:
-        raise H2OTError("--compare-mediapipe runs MediaPipe on the video: it cannot be combined with --keypoints")
+    if opts.keypoints is not None and (opts.compare_mediapipe or opts.fuse_mediapipe):
+        flag = "--compare-mediapipe" if opts.compare_mediapipe else "--fuse-mediapipe"
+        raise H2OTError(f"{flag} needs MediaPipe's own 3D, which comes with its 2D: it cannot be combined with "
+                        "--keypoints")
+    if opts.fuse_mediapipe and opts.all_people:
+        raise H2OTError("--fuse-mediapipe fuses the one person MediaPipe follows: it cannot be combined with "
+                        "--all-people")
     if opts.max_gap_s < 0:
         raise H2OTError(f"max_gap_s must be 0 or more, got {opts.max_gap_s}")
     source = open_video(video, opts.fps)
@@ -125,7 +133,7 @@ def run(video: str | Path, **options: Any) -> VideoResult:
                          budget=opts.budget)
     times = StageTimes()
 
-    frames_2d, compare, detector = _keypoints_2d(source, opts, times)
+    frames_2d, mediapipe_world, detector = _keypoints_2d(source, opts, times)
     frames = len(frames_2d.people)
     tracks = track_people(frames_2d)
     chosen = tracks if opts.all_people else [largest_track(tracks)]
@@ -137,15 +145,22 @@ def run(video: str | Path, **options: Any) -> VideoResult:
         keypoints, valid, interpolated = fill_gaps(track, max_gap)
         with times.stage("lift"):
             poses = lifter(hold_nearest_valid(keypoints, valid), source.fps, (source.width, source.height))
-        mediapipe_3d = compare if compare is not None and track is chosen[0] else None
-        people.append(Person(track.id, poses, keypoints, valid, interpolated, mediapipe_3d))
+        mediapipe_3d = None
+        if mediapipe_world is not None and track is chosen[0]:  # MediaPipe follows one person: the largest
+            found = np.isfinite(mediapipe_world).all(axis=(1, 2))
+            mediapipe_3d = hold_nearest_valid(mediapipe_world, found)
+            if opts.fuse_mediapipe:
+                poses = fuse_poses(poses, mediapipe_3d, found & valid & ~interpolated)
+        compare_3d = mediapipe_3d if opts.compare_mediapipe else None
+        people.append(Person(track.id, poses, keypoints, valid, interpolated, compare_3d))
     if not people[0].valid.all():
         warnings.warn(f"{int((~people[0].valid).sum())} of {frames} frames have no person within "
                       f"{opts.max_gap_s:g} s of a detection: their poses hold the nearest one and are marked "
                       "invalid (valid = False in poses.npz)", H2OTWarning, stacklevel=2)
 
     meta = {"model": lifter.name, "model_fps": lifter.fps, "flip_test": opts.flip_test, "runtime": lifter.runtime,
-            "budget": opts.budget, "keypoints_2d": detector, "video": str(source.path),
+            "budget": opts.budget, "fused_with_mediapipe": MEDIAPIPE_WEIGHT if opts.fuse_mediapipe else None,
+            "keypoints_2d": detector, "video": str(source.path),
             "image_size": [source.width, source.height]}
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=_creatable_parent(out)))
     try:
@@ -169,7 +184,8 @@ def run(video: str | Path, **options: Any) -> VideoResult:
 
 def _keypoints_2d(source: VideoSource, opts: Options, times: StageTimes,
                   ) -> tuple[FramePeople, np.ndarray | None, str]:
-    """Everyone's 2D per frame (Human3.6M-17, pixels), MediaPipe's 3D for `compare_mediapipe`, and the 2D's name."""
+    """Everyone's 2D per frame (Human3.6M-17, pixels), MediaPipe's own 3D per frame (root-relative, NaN where it
+    found no one; for `compare_mediapipe` and `fuse_mediapipe`, else None), and the 2D's name."""
     if opts.keypoints is not None:
         if not opts.keypoint_format:
             raise H2OTError("--keypoints needs --keypoint-format: coco, halpe, openpose or blazepose")
@@ -207,11 +223,8 @@ def _keypoints_2d(source: VideoSource, opts: Options, times: StageTimes,
     if not any(len(p) for p in per_frame):
         raise H2OTError(f"{source.path}: no person was found in any of its {len(per_frame)} frames; check that a "
                         "whole person is in view, or pass 2D keypoints of another detector with --keypoints")
-    compare = None
-    if opts.compare_mediapipe:
-        world_3d = np.stack(world)
-        compare = hold_nearest_valid(world_3d, np.isfinite(world_3d).all(axis=(1, 2)))
-    return FramePeople(people=per_frame, source=description), compare, description
+    world_3d = np.stack(world) if opts.compare_mediapipe or opts.fuse_mediapipe else None
+    return FramePeople(people=per_frame, source=description), world_3d, description
 
 
 def _warn_definition(lifter: Lifter) -> None:
