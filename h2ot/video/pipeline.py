@@ -162,18 +162,19 @@ def run(video: str | Path, **options: Any) -> VideoResult:
             "budget": opts.budget, "fused_with_mediapipe": MEDIAPIPE_WEIGHT if opts.fuse_mediapipe else None,
             "keypoints_2d": detector, "video": str(source.path),
             "image_size": [source.width, source.height]}
+    label = f"{lifter.name} + MediaPipe 3D" if opts.fuse_mediapipe else lifter.name  # what the pictures show
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=_creatable_parent(out)))
     try:
         with times.stage("write"):
             _write_files(staging, people, source, meta, opts)
         if opts.render:
-            _render(staging / "video.mp4", source, people[0], lifter.name, opts, times)
+            _render(staging / "video.mp4", source, people[0], label, opts, times)
         if opts.viewer:
             with times.stage("viewer"):
                 from h2ot.viz import write_viewer
 
                 write_viewer(staging / "viewer.html", people[0].poses_3d, source.fps,
-                             title=f"{source.path.name}: {lifter.name}")
+                             title=f"{source.path.name}: {label}")
         files = _move_into(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
