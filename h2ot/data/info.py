@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from h2ot.data.motion_pack import is_motion_pack
 from h2ot.data.npz import npz_keys
 from h2ot.errors import H2OTError
 
@@ -45,18 +46,15 @@ def describe(source: str | Path, **bvh_options: Any) -> dict[str, Any]:
     if not source.exists():
         raise H2OTError(f"{source}: no such file or folder.")
     name = source.name.lower()
-    if source.is_dir() or name.endswith((".bvh", ".bvh.gz")):
+    packed = is_motion_pack(source)
+    if source.is_dir() or name.endswith((".bvh", ".bvh.gz")) or packed:
         from h2ot.data.mocap import MocapDataset
 
-        dataset = MocapDataset(source, **bvh_options)
-        return _summary("bvh", source, ((m.meta["split"], m.num_frames, m.fps) for m in dataset))
+        dataset = MocapDataset(source, **bvh_options)  # a pack refuses BVH options other than the defaults
+        return _summary("motion-pack" if packed else "bvh", source,
+                        ((m.meta["split"], m.num_frames, m.fps) for m in dataset))
     if name.endswith(".npz"):
         keys = set(npz_keys(source))
-        if "motion_pack" in keys:
-            from h2ot.data.mocap import MocapDataset
-
-            dataset = MocapDataset(source)
-            return _summary("motion-pack", source, ((m.meta["split"], m.num_frames, m.fps) for m in dataset))
         if "positions_3d" in keys:
             from h2ot.data.h36m import FPS, TEST_SUBJECTS, load_h36m_3d
 

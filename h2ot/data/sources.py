@@ -37,6 +37,7 @@ from h2ot.data.detector_keypoints import KEYPOINTS_2D
 from h2ot.data.h36m import TEST_SUBJECTS, TRAIN_SUBJECTS, h36m_sequences
 from h2ot.data.limb_augment import LimbAugment
 from h2ot.data.mocap import MocapDataset
+from h2ot.data.motion_pack import is_motion_pack
 from h2ot.data.mpi3dhp import load_3dhp
 from h2ot.data.noise import DetectionNoise
 from h2ot.data.npz import npz_keys
@@ -157,12 +158,10 @@ def require_data(spec: DataSpec, fix: str) -> None:
 
 
 def kind_of(path: Path) -> str:
-    if path.is_dir() or path.name.lower().endswith((".bvh", ".bvh.gz")):
-        return "bvh"
+    if path.is_dir() or path.name.lower().endswith((".bvh", ".bvh.gz")) or is_motion_pack(path):
+        return "bvh"  # a pack: the clips of a BVH folder, packed
     if path.suffix == ".npz":
         keys = set(npz_keys(path))
-        if "motion_pack" in keys:
-            return "bvh"  # the clips of a BVH folder, packed
         if "positions_3d" in keys:
             return "h36m"
         if "data" in keys:
