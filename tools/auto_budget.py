@@ -17,15 +17,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_lifters import SETS, SHARED, _source  # the same data, read the same way
+from compare_lifters import SETS, SHARED, source_of  # the same data, read the same way
 
 from h2ot.checkpoint import load_checkpoint
 from h2ot.data.sources import DataSpec, load_split
-from h2ot.evaluate import predict_sequences
-from h2ot.metrics import mpjpe
+from h2ot.evaluate import predict_sequences, score
 
 
 def motion_of(keypoints: np.ndarray) -> float:
@@ -60,15 +58,15 @@ def main() -> None:
     fixed = round(np.mean(args.levels))
     counts = sorted({*args.levels, fixed})
     for name, folder in SETS.items():
-        spec = DataSpec(source=_source(args.data, folder), keypoints_2d="detector", eval_cameras="phone", seed=0,
+        spec = DataSpec(source=source_of(args.data, folder), keypoints_2d="detector", eval_cameras="phone", seed=0,
                         max_clips=args.max_clips)
         sequences = load_split(spec, "test")
-        errors = {}  # kept frames -> per-clip mean MPJPE (mm)
+        errors, frames = {}, None  # kept frames -> each clip's MPJPE (mm); each clip's scored frames
         for count in counts:
             predictions = predict_sequences(model, sequences, budget=count / model.frames)
-            errors[count] = np.array([float(mpjpe(torch.from_numpy(p).double(), torch.from_numpy(s.poses).double())
-                                            .mean() * 1000) for p, s in zip(predictions, sequences, strict=True)])
-        frames = np.array([s.num_frames for s in sequences], float)
+            clips = [score([p], [s]) for p, s in zip(predictions, sequences, strict=True)]
+            errors[count] = np.array([c["mpjpe_mm"] for c in clips])
+            frames = np.array([c["frames"] for c in clips], float)
         motion = np.array([motion_of(s.keypoints) for s in sequences])
         level = allocate(motion, frames, args.levels)
         kept = np.array(args.levels)[level]

@@ -24,7 +24,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETS = {"bandai test styles": "bandai-namco", "cmu-sample (held out)": "cmu-sample"}
 
 
-def _source(folder: Path, name: str) -> str:
+def source_of(folder: Path, name: str) -> str:
     """`folder/name` as a BVH folder, else as a motion pack `folder/name.npz`."""
     pack = folder / f"{name}.npz"
     return str(pack if not (folder / name).exists() and pack.exists() else folder / name)
@@ -46,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for name, folder in SETS.items():
-        spec = DataSpec(source=_source(args.data, folder), keypoints_2d="detector", eval_cameras="phone", seed=0,
+        spec = DataSpec(source=source_of(args.data, folder), keypoints_2d="detector", eval_cameras="phone", seed=0,
                         max_clips=args.max_clips)
         sequences = load_split(spec, "test")
         for checkpoint in args.checkpoints:
