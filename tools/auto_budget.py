@@ -7,7 +7,7 @@ Motion: the mean 2D speed of the joints between frames, divided by the 2D skelet
 the frame is not taken for a still one). Data as tools/compare_lifters.py: detector 2D from phone cameras, the
 Bandai Namco test styles and the held-out CMU subjects.
 
-    .venv/bin/python tools/auto_budget.py runs/claim22/elastic/model.pt --max-clips 400 [--levels 8 27 46]
+    .venv/bin/python tools/auto_budget.py runs/claim-more/elastic/model.pt --max-clips 400 [--levels 8 27 46]
 """
 
 from __future__ import annotations
