@@ -73,6 +73,7 @@ class TrainSettings:
     checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
     init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config
     budget: list[float] | None = None  # [low, high]: an elastic model's budget, drawn per batch (HourglassModel)
+    budget_draw: str = "uniform"  # uniform: one drawn budget per batch | sandwich: high, low and a drawn one
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> TrainSettings:
@@ -85,6 +86,8 @@ class TrainSettings:
         settings = cls(**check_types("train", values, type_hints(cls)))
         if settings.optimizer not in ("adamw", "adam"):
             raise H2OTError(f"unknown optimizer {settings.optimizer!r}: choose adamw or adam")
+        if settings.budget_draw not in ("uniform", "sandwich"):
+            raise H2OTError(f"unknown budget_draw {settings.budget_draw!r}: choose uniform or sandwich")
         for name, least in LEAST.items():
             value = getattr(settings, name)
             if value is not None and value < least:
@@ -96,6 +99,8 @@ class TrainSettings:
                     or not 0 < low_high[0] <= low_high[1] <= 1:
                 raise H2OTError(f"the train setting budget takes [low, high] with 0 < low <= high <= 1 (the share of "
                                 f"frames kept at the last stage), got {low_high!r}")
+        elif settings.budget_draw != "uniform":
+            raise H2OTError(f"budget_draw {settings.budget_draw} draws from the train setting budget: give it too")
         return settings
 
 
@@ -241,6 +246,17 @@ def _budget_of(settings: TrainSettings, epoch: int, batch: int) -> float | None:
     return float(low + (high - low) * torch.rand((), generator=generator))
 
 
+def _budgets_of(settings: TrainSettings, epoch: int, batch: int) -> list[float | None]:
+    """The budgets one batch trains at. `sandwich` (as slimmable networks train their widths) adds the range's two
+    ends to the drawn budget, so that no pruning and the fewest frames, which a uniform draw almost never gives,
+    are trained in every batch; the batch's loss is then the mean over the three."""
+    drawn = _budget_of(settings, epoch, batch)
+    if settings.budget is None or settings.budget_draw == "uniform":
+        return [drawn]
+    low, high = settings.budget
+    return [high, low, drawn]
+
+
 def _target_of(poses: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
     return poses[torch.arange(poses.shape[0], device=poses.device)[:, None], frames]
 
@@ -340,20 +356,22 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
                        disable=not (progress and ddp.main), dynamic_ncols=True)
             for index, batch in enumerate(bar, start=skip):
                 x = batch["keypoints"][..., :channels].to(device)
-                target = batch["poses"].to(device)
-                budget = _budget_of(settings, epoch, index)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                    out = trained(x, detailed=True, budget=budget)
-                    pred = out.poses.float()
-                    target = target if model.pipeline == "seq2seq" else _target_of(target, out.frames)
-                    loss = loss_fn(pred, target)
+                poses = batch["poses"].to(device)
+                budgets = _budgets_of(settings, epoch, index)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                loss = 0.0
+                for budget in budgets:  # one backward each: only one budget's activations are held at a time
+                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+                        out = trained(x, detailed=True, budget=budget)
+                        target = poses if model.pipeline == "seq2seq" else _target_of(poses, out.frames)
+                        share = loss_fn(out.poses.float(), target) / len(budgets)
+                    share.backward()
+                    loss += share.item()
                 if settings.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
                 optimizer.step()
                 now = time.monotonic()
-                totals = EpochTotals(totals.loss + loss.item(), totals.batches + 1, totals.seconds + now - started)
+                totals = EpochTotals(totals.loss + loss, totals.batches + 1, totals.seconds + now - started)
                 started = now
                 bar.set_postfix(loss=f"{totals.loss / totals.batches:.4f}",
                                 lr=f"{optimizer.param_groups[0]['lr']:.2e}")

@@ -91,6 +91,30 @@ def test_an_elastic_model_trains_at_a_budget_drawn_per_batch(tmp_path):
         train(tiny_config(budget=[0.5, 0.2]), tmp_path / "reversed", progress=False)
 
 
+def test_the_sandwich_rule_trains_both_ends_of_the_range_beside_the_drawn_budget(tmp_path, monkeypatch):
+    from h2ot.hourglass.hourglass import HourglassModel
+
+    config = tiny_config(validate=False, epochs=1, budget=[0.2, 1.0], budget_draw="sandwich")
+    config["model"]["hourglass"] |= {"elastic": True}
+    seen, forward = [], HourglassModel.forward
+
+    def recording(self, x, *args, budget=None, **kwargs):
+        if self.training:
+            seen.append(budget)
+        return forward(self, x, *args, budget=budget, **kwargs)
+
+    monkeypatch.setattr(HourglassModel, "forward", recording)
+    train(config, tmp_path / "sandwich", progress=False)
+    settings = train_module.TrainSettings.from_dict(config["train"])
+    drawn = [train_module._budget_of(settings, 0, batch) for batch in range(3)]
+    assert seen == [b for d in drawn for b in (1.0, 0.2, d)]  # three forwards a batch: high, low, drawn
+    assert train_module._budgets_of(train_module.TrainSettings.from_dict({"budget": [0.2, 1.0]}), 0, 1) == [drawn[1]]
+    with pytest.raises(H2OTError, match="budget_draw sandwich draws from the train setting budget: give it too"):
+        train_module.TrainSettings.from_dict({"budget_draw": "sandwich"})
+    with pytest.raises(H2OTError, match="unknown budget_draw 'widest': choose uniform or sandwich"):
+        train_module.TrainSettings.from_dict({"budget": [0.2, 1.0], "budget_draw": "widest"})
+
+
 def test_ctrl_c_saves_the_current_batch_and_resume_finishes(tmp_path, monkeypatch):
     class InterruptAfterTwoBatches(train_module._Interrupt):
         checks = 0
