@@ -1,5 +1,6 @@
-"""The elastic model against the models trained for one budget each: MPJPE against GFLOPs per frame, as a
+"""Elastic models against the models trained for one budget each: MPJPE against GFLOPs per frame, as a
 Markdown table and a PNG plot, from the rows `tools/compare_lifters.py --out` wrote (tools/claim_runs.sh).
+Several elastic models (`--elastic A B --label "a" "b"`) are each compared with the same fixed ones.
 
     .venv/bin/python tools/budget_curve.py EVAL.json --elastic runs/claim/elastic/model.pt \\
         --fixed runs/claim/tps-tri-8/model.pt runs/claim/tps-tri/model.pt runs/claim/tps-tri-54/model.pt \\
@@ -44,7 +45,8 @@ def gflops_per_frame(checkpoint: Path, budget: float | None) -> tuple[float, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("eval_json", type=Path)
-    parser.add_argument("--elastic", type=Path, required=True)
+    parser.add_argument("--elastic", type=Path, nargs="+", required=True)
+    parser.add_argument("--label", nargs="+", help="the elastic models' names in the plot (default: their folders)")
     parser.add_argument("--fixed", type=Path, nargs="+", required=True, help="one model per budget")
     parser.add_argument("--plot", type=Path, help="write the plot here (PNG)")
     parser.add_argument("--title", help="a line above the plot, e.g. how long the models trained")
@@ -58,33 +60,45 @@ def main() -> None:
                 return row["mpjpe_mm"]
         raise SystemExit(f"{args.eval_json} has no row for {checkpoint} on {data} at budget {budget}")
 
-    points = []  # per fixed model: its kept and clip frames, GFLOPs per frame and MPJPE per set, and the elastic one's
+    labels = args.label or [Path(e).parent.name for e in args.elastic]
+    if len(labels) != len(args.elastic):
+        raise SystemExit(f"--label names {len(labels)} models, --elastic gives {len(args.elastic)}")
+    points = []  # per fixed model: its kept and clip frames, GFLOPs per frame and MPJPE per set; each elastic one's
     for fixed in args.fixed:
         fixed_gflops, kept, frames = gflops_per_frame(fixed, None)
-        elastic_budget = next(row["budget"] for row in rows if _key(row["model"]) == _key(args.elastic)
-                              and row["budget"] is not None and round(row["budget"] * frames) == kept)
-        elastic_gflops, _, _ = gflops_per_frame(args.elastic, elastic_budget)
-        errors = {name: (error(fixed, name, None), error(args.elastic, name, elastic_budget)) for name in SETS}
-        points.append({"kept": kept, "frames": frames, "fixed_gflops": fixed_gflops, "elastic_gflops": elastic_gflops,
-                       "errors": errors})
+        point = {"kept": kept, "frames": frames, "fixed_gflops": fixed_gflops,
+                 "fixed": {name: error(fixed, name, None) for name in SETS}, "elastic": []}
+        for elastic in args.elastic:
+            budget = next(row["budget"] for row in rows if _key(row["model"]) == _key(elastic)
+                          and row["budget"] is not None and round(row["budget"] * frames) == kept)
+            point["elastic"].append({"gflops": gflops_per_frame(elastic, budget)[0],
+                                     "errors": {name: error(elastic, name, budget) for name in SETS}})
+        points.append(point)
 
     print("| frames kept after block 1 | GFLOPs per frame (fixed / elastic) | "
-          + " | ".join(f"{label}: fixed / elastic MPJPE (mm), elastic vs fixed" for label in SETS.values()) + " |")
+          + " | ".join(f"{label}: fixed / {' / '.join(labels)} MPJPE (mm), vs fixed" for label in SETS.values())
+          + " |")
     print("|---|---|" + "---|" * len(SETS))
     for p in points:
-        cells = [f"{f:.1f} / {e:.1f} ({(e / f - 1) * 100:+.1f}%)" for f, e in p["errors"].values()]
-        print(f"| {p['kept']} of {p['frames']} | {p['fixed_gflops']:.4f} / {p['elastic_gflops']:.4f} | "
-              + " | ".join(cells) + " |")
+        cells = []
+        for name in SETS:
+            fixed_error, errors = p["fixed"][name], [e["errors"][name] for e in p["elastic"]]
+            cells.append(" / ".join(f"{e:.1f}" for e in [fixed_error, *errors]) + " ("
+                         + ", ".join(f"{(e / fixed_error - 1) * 100:+.1f}%" for e in errors) + ")")
+        print(f"| {p['kept']} of {p['frames']} | {p['fixed_gflops']:.4f} / "
+              + " / ".join(f"{e['gflops']:.4f}" for e in p["elastic"]) + " | " + " | ".join(cells) + " |")
 
     if args.plot:
         figure, axes = plt.subplots(1, len(SETS), figsize=(5 * len(SETS), 3.8), constrained_layout=True)
         for axis, (name, label) in zip(axes, SETS.items(), strict=True):
-            axis.plot([p["fixed_gflops"] for p in points], [p["errors"][name][0] for p in points], "o-",
+            axis.plot([p["fixed_gflops"] for p in points], [p["fixed"][name] for p in points], "o-",
                       label="one model per budget")
-            axis.plot([p["elastic_gflops"] for p in points], [p["errors"][name][1] for p in points], "s--",
-                      label="one elastic model")
+            for index, elastic_label in enumerate(labels):
+                axis.plot([p["elastic"][index]["gflops"] for p in points],
+                          [p["elastic"][index]["errors"][name] for p in points], "sD^v"[index % 4] + "--",
+                          label=f"one elastic model: {elastic_label}" if len(labels) > 1 else "one elastic model")
             for p in points:
-                axis.annotate(f"{p['kept']}/{p['frames']}", (p["fixed_gflops"], p["errors"][name][0]),
+                axis.annotate(f"{p['kept']}/{p['frames']}", (p["fixed_gflops"], p["fixed"][name]),
                               textcoords="offset points", xytext=(4, 6), fontsize=8)
             axis.set(title=label, xlabel="GFLOPs per frame", ylabel="MPJPE (mm)")
             axis.grid(alpha=0.3)
