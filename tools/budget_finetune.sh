@@ -7,7 +7,8 @@
 # uniform draw. One after another (a CPU has no room for two), into runs/sandwich/NAME:
 #   bash tools/budget_finetune.sh [NAME ...]   # default: elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform
 # then score them as docs/RESULTS.md says (tools/compare_lifters.py, tools/budget_curve.py).
-# Measured on the project's 2-core CPU (2026-11-26): see docs/RESULTS.md.
+# Measured on the project's 2-core CPU (2026-11-26): the sandwich rule did no better than the uniform draw,
+# and the two epochs moved the pruned models more than the baseline (docs/RESULTS.md).
 set -eu
 PYTHON=${PYTHON:-.venv/bin/python}
 FROM=runs/claim-more
