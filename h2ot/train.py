@@ -73,7 +73,9 @@ class TrainSettings:
     checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
     init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config
     budget: list[float] | None = None  # [low, high]: an elastic model's budget, drawn per batch (HourglassModel)
-    budget_draw: str = "uniform"  # uniform: one drawn budget per batch | sandwich: high, low and a drawn one
+    budget_draw: str = "uniform"  # uniform: one budget per batch, uniform in budget | log-uniform: uniform in its log,
+    # which trains the low end, where accuracy moves fastest with the budget, more often | sandwich: high, low and a
+    # uniformly drawn one in every batch
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> TrainSettings:
@@ -86,8 +88,8 @@ class TrainSettings:
         settings = cls(**check_types("train", values, type_hints(cls)))
         if settings.optimizer not in ("adamw", "adam"):
             raise H2OTError(f"unknown optimizer {settings.optimizer!r}: choose adamw or adam")
-        if settings.budget_draw not in ("uniform", "sandwich"):
-            raise H2OTError(f"unknown budget_draw {settings.budget_draw!r}: choose uniform or sandwich")
+        if settings.budget_draw not in BUDGET_DRAWS:
+            raise H2OTError(f"unknown budget_draw {settings.budget_draw!r}: choose {', '.join(BUDGET_DRAWS)}")
         for name, least in LEAST.items():
             value = getattr(settings, name)
             if value is not None and value < least:
@@ -104,6 +106,7 @@ class TrainSettings:
         return settings
 
 
+BUDGET_DRAWS = ("uniform", "log-uniform", "sandwich")
 LEAST = {"epochs": 1, "batch_size": 1, "max_batches": 1, "stride": 1, "workers": 0, "checkpoint_minutes": 0}
 EVAL_SETTINGS = ("batch_size", "flip_test", "reuse_kept")  # the eval section: options of h2ot.evaluate
 
@@ -238,12 +241,16 @@ def _batch_order(size: int, seed: int, epoch: int, rank: int, world: int) -> lis
 
 
 def _budget_of(settings: TrainSettings, epoch: int, batch: int) -> float | None:
-    """The budget of one batch, uniform in `settings.budget`: the same in every process and after a resume."""
+    """The budget of one batch drawn from `settings.budget`, uniform or log-uniform (`budget_draw`): the same in every
+    process and after a resume."""
     if settings.budget is None:
         return None
     low, high = settings.budget
     generator = torch.Generator().manual_seed(settings.seed * 1_000_003 + epoch * 100_003 + batch)
-    return float(low + (high - low) * torch.rand((), generator=generator))
+    share = torch.rand((), generator=generator)
+    if settings.budget_draw == "log-uniform":
+        return low * (high / low) ** float(share)
+    return float(low + (high - low) * share)
 
 
 def _budgets_of(settings: TrainSettings, epoch: int, batch: int) -> list[float | None]:
@@ -251,7 +258,7 @@ def _budgets_of(settings: TrainSettings, epoch: int, batch: int) -> list[float |
     ends to the drawn budget, so that no pruning and the fewest frames, which a uniform draw almost never gives,
     are trained in every batch; the batch's loss is then the mean over the three."""
     drawn = _budget_of(settings, epoch, batch)
-    if settings.budget is None or settings.budget_draw == "uniform":
+    if settings.budget is None or settings.budget_draw != "sandwich":
         return [drawn]
     low, high = settings.budget
     return [high, low, drawn]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -111,8 +112,22 @@ def test_the_sandwich_rule_trains_both_ends_of_the_range_beside_the_drawn_budget
     assert train_module._budgets_of(train_module.TrainSettings.from_dict({"budget": [0.2, 1.0]}), 0, 1) == [drawn[1]]
     with pytest.raises(H2OTError, match="budget_draw sandwich draws from the train setting budget: give it too"):
         train_module.TrainSettings.from_dict({"budget_draw": "sandwich"})
-    with pytest.raises(H2OTError, match="unknown budget_draw 'widest': choose uniform or sandwich"):
+    with pytest.raises(H2OTError, match="unknown budget_draw 'widest': choose uniform, log-uniform, sandwich"):
         train_module.TrainSettings.from_dict({"budget": [0.2, 1.0], "budget_draw": "widest"})
+
+
+def test_a_log_uniform_draw_trains_the_low_end_of_the_range_more_often():
+    uniform = train_module.TrainSettings.from_dict({"budget": [0.1, 1.0]})
+    log_uniform = train_module.TrainSettings.from_dict({"budget": [0.1, 1.0], "budget_draw": "log-uniform"})
+    draws = [(train_module._budget_of(uniform, epoch, batch), train_module._budget_of(log_uniform, epoch, batch))
+             for epoch in range(4) for batch in range(500)]
+    for plain, logged in draws:  # the same random share of the range, taken on a log scale
+        assert logged == pytest.approx(0.1 * 10 ** ((plain - 0.1) / 0.9), rel=1e-6)
+    assert train_module._budgets_of(log_uniform, 0, 7) == [draws[7][1]]  # one budget a batch, as uniform
+    logged = np.array([d for _, d in draws])
+    assert 0.1 <= logged.min() < 0.101 and 0.99 < logged.max() <= 1.0
+    assert np.mean(logged < 0.2) == pytest.approx(np.log10(2), abs=0.02)  # 30% of the batches, not 11%
+    assert np.mean(logged < 10 ** -0.5) == pytest.approx(0.5, abs=0.02)  # half below the range's geometric middle
 
 
 def test_ctrl_c_saves_the_current_batch_and_resume_finishes(tmp_path, monkeypatch):

@@ -1,30 +1,37 @@
 #!/usr/bin/env bash
-# Issue "One model, any budget": does the sandwich rule (train.budget_draw: sandwich) bring the converged elastic
-# model within 2% of the models trained for one budget? Every run is two more epochs from a converged GPU run
-# (tools/claim_runs.sh, PHASE=more, which leaves them in runs/claim-more/NAME), with that run's config, data and
-# seed, at the rate it ended on: the elastic model with the sandwich rule, and, so that the extra training is not
-# what decides, the same two epochs for each model it is compared with and for the elastic model with its own
-# uniform draw. One after another (a CPU has no room for two), into runs/sandwich/NAME:
+# Issue "One model, any budget": which budget draw brings a converged elastic model within 2% of the models trained
+# for one budget? Every run is two more epochs from an earlier run, with its config and data, at the rate that run
+# ended on; so that the extra training is not what decides, every model the elastic one is compared with gets the
+# same two epochs. One after another (a CPU has no room for two), into $OUT/NAME:
 #   bash tools/budget_finetune.sh [NAME ...]   # default: elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform
+# NAME: elastic (train.budget_draw: sandwich), elastic-uniform, elastic-log (log-uniform), or a fixed model's run.
+# Round 1 (the default) starts from the converged GPU runs (tools/claim_runs.sh, PHASE=more: runs/claim-more/NAME);
+# round 2 from round 1's uniform elastic model and fixed models, with a new seed so that it sees other batches:
+#   ROUND=2 bash tools/budget_finetune.sh elastic-log tps-tri-8 elastic-uniform tps-tri tps-tri-54 base
 # then score them as docs/RESULTS.md says (tools/compare_lifters.py, tools/budget_curve.py).
-# Measured on the project's 2-core CPU (2026-11-26): the sandwich rule did no better than the uniform draw,
+# Measured on the project's 2-core CPU (2026-11-26), round 1: the sandwich rule did no better than the uniform draw,
 # and the two epochs moved the pruned models more than the baseline (docs/RESULTS.md).
 set -eu
 PYTHON=${PYTHON:-.venv/bin/python}
-FROM=runs/claim-more
-MORE=(train.epochs=2 train.lr=0.0000362 train.validate=false)  # 8.95e-5 x 0.86^6: where PHASE=more ended
+case ${ROUND:-1} in
+  1) from_runs=runs/claim-more weights=model.pt elastic=elastic out=runs/sandwich lr=0.0000362 seed=0 ;;  # 8.95e-5 x 0.86^6
+  2) from_runs=runs/sandwich weights=last.pt elastic=elastic-uniform out=runs/budget-more lr=0.00002677 seed=1 ;;
+  *) echo "ROUND is 1 or 2" >&2; exit 2 ;;
+esac
+MORE=(train.epochs=2 "train.lr=$lr" "train.seed=$seed" train.validate=false)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform)
-mkdir -p runs/sandwich
+mkdir -p "$out"
 for name in "${names[@]}"; do
   case $name in
-    elastic) from=elastic draw=(train.budget_draw=sandwich) ;;
-    elastic-uniform) from=elastic draw=() ;;
+    elastic) from=$elastic draw=(train.budget_draw=sandwich) ;;
+    elastic-uniform) from=$elastic draw=(train.budget_draw=uniform) ;;
+    elastic-log) from=$elastic draw=(train.budget_draw=log-uniform) ;;
     *) from=$name draw=() ;;
   esac
   echo "$(date -u +%T) $name"
-  $PYTHON -m h2ot.cli train --out "runs/sandwich/$name" --no-progress --config "$FROM/$from/config.yaml" \
-    "train.init=$FROM/$from/model.pt" "${MORE[@]}" "${draw[@]}" "name=sandwich-$name" \
-    > "runs/sandwich/$name.out" 2>&1
-  tail -n 2 "runs/sandwich/$name.out"
+  $PYTHON -m h2ot.cli train --out "$out/$name" --no-progress --config "$from_runs/$from/config.yaml" \
+    "train.init=$from_runs/$from/$weights" "${MORE[@]}" "${draw[@]}" "name=$(basename "$out")-$name" \
+    > "$out/$name.out" 2>&1
+  tail -n 2 "$out/$name.out"
 done
