@@ -1,5 +1,6 @@
 """Elastic models against the models trained for one budget each: MPJPE against GFLOPs per frame, as a
-Markdown table and a PNG plot, from the rows `tools/compare_lifters.py --out` wrote (tools/claim_runs.sh).
+Markdown table and a PNG plot, from the rows `tools/compare_lifters.py --out` wrote (tools/claim_runs.sh), in one
+file or in several (one scoring run per model).
 Several elastic models (`--elastic A B --label "a" "b"`) are each compared with the same fixed ones.
 
     .venv/bin/python tools/budget_curve.py EVAL.json --elastic runs/claim/elastic/model.pt \\
@@ -44,21 +45,21 @@ def gflops_per_frame(checkpoint: Path, budget: float | None) -> tuple[float, int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("eval_json", type=Path)
+    parser.add_argument("eval_json", type=Path, nargs="+", help="compare_lifters --out files; their rows are joined")
     parser.add_argument("--elastic", type=Path, nargs="+", required=True)
     parser.add_argument("--label", nargs="+", help="the elastic models' names in the plot (default: their folders)")
     parser.add_argument("--fixed", type=Path, nargs="+", required=True, help="one model per budget")
     parser.add_argument("--plot", type=Path, help="write the plot here (PNG)")
     parser.add_argument("--title", help="a line above the plot, e.g. how long the models trained")
     args = parser.parse_args()
-    rows = json.loads(args.eval_json.read_text())
+    rows = [row for path in args.eval_json for row in json.loads(path.read_text())]
 
     def error(checkpoint: Path, data: str, budget: float | None) -> float:
         for row in rows:
             if _key(row["model"]) == _key(checkpoint) and row["data"] == data and (
                     budget is None or row["budget"] is None or abs(row["budget"] - budget) < 1e-3):
                 return row["mpjpe_mm"]
-        raise SystemExit(f"{args.eval_json} has no row for {checkpoint} on {data} at budget {budget}")
+        raise SystemExit(f"{' '.join(map(str, args.eval_json))}: no row for {checkpoint} on {data} at budget {budget}")
 
     labels = args.label or [Path(e).parent.name for e in args.elastic]
     if len(labels) != len(args.elastic):
