@@ -4,7 +4,8 @@
 # ended on; so that the extra training is not what decides, every model the elastic one is compared with gets the
 # same two epochs. One after another (a CPU has no room for two), into $OUT/NAME:
 #   bash tools/budget_finetune.sh [NAME ...]   # default: elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform
-# NAME: elastic (train.budget_draw: sandwich), elastic-uniform, elastic-log (log-uniform), or a fixed model's run.
+# NAME: elastic (train.budget_draw: sandwich), elastic-uniform, elastic-log (log-uniform), elastic-log-wide
+# (log-uniform from 4 of 81 frames instead of 8), or a fixed model's run.
 # Round 1 (the default) starts from the converged GPU runs (tools/claim_runs.sh, PHASE=more: runs/claim-more/NAME);
 # round 2 from round 1's uniform elastic model and fixed models, with a new seed so that it sees other batches:
 #   ROUND=2 bash tools/budget_finetune.sh elastic-log tps-tri-8 elastic-uniform tps-tri tps-tri-54 base
@@ -27,6 +28,7 @@ for name in "${names[@]}"; do
     elastic) from=$elastic draw=(train.budget_draw=sandwich) ;;
     elastic-uniform) from=$elastic draw=(train.budget_draw=uniform) ;;
     elastic-log) from=$elastic draw=(train.budget_draw=log-uniform) ;;
+    elastic-log-wide) from=$elastic draw=(train.budget_draw=log-uniform "train.budget=[0.05, 1.0]") ;;  # 8 not at the edge
     *) from=$name draw=() ;;
   esac
   echo "$(date -u +%T) $name"
