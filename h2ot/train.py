@@ -47,6 +47,7 @@ from h2ot.data.sources import DataSpec, load_split, require_data
 from h2ot.device import resolve_device
 from h2ot.errors import H2OTError
 from h2ot.evaluate import evaluate, predict_sequences
+from h2ot.hourglass.hourglass import FRESH_ON_INIT
 from h2ot.losses import make_loss
 from h2ot.models.official import load_exactly
 from h2ot.models.registry import build_model
@@ -71,7 +72,10 @@ class TrainSettings:
     max_batches: int | None = None  # per epoch, for quick runs
     validate: bool = True
     checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
-    init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config
+    init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config, or
+    # one that adds budget embeddings (hourglass budget_embedding: true), which then start at zero
+    lr_scale: dict[str, float] | None = None  # {module: factor}: the parameters of that module (a dotted path such as
+    # backbone.head) learn at lr times factor, e.g. {budget_embedding: 30} for the parameters a fine-tune adds
     budget: list[float] | None = None  # [low, high]: an elastic model's budget, drawn per batch (HourglassModel)
     budget_draw: str = "uniform"  # uniform: one budget per batch, uniform in budget | log-uniform: uniform in its log,
     # which trains the low end, where accuracy moves fastest with the budget, more often | sandwich: high, low and a
@@ -95,6 +99,11 @@ class TrainSettings:
             if value is not None and value < least:
                 raise H2OTError(f"the train setting {name} must be at least {least}, got {value}")
         make_loss(settings.loss)
+        for module, factor in (settings.lr_scale or {}).items():
+            if not isinstance(module, str) or isinstance(factor, bool) or not isinstance(factor, int | float) \
+                    or not factor > 0:
+                raise H2OTError(f"the train setting lr_scale maps modules to factors above 0, got "
+                                f"{module!r}: {factor!r}")
         if settings.budget is not None:
             low_high = settings.budget
             if len(low_high) != 2 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in low_high) \
@@ -214,7 +223,27 @@ def _start_from(model: torch.nn.Module, checkpoint: str) -> None:
     and the learning-rate schedule start fresh."""
     if not Path(checkpoint).is_file():
         raise H2OTError(f"the train setting init names {checkpoint}, which is not a file")
-    load_exactly(model, read_checkpoint(checkpoint)["state_dict"], f"the init checkpoint {checkpoint}")
+    fresh = load_exactly(model, read_checkpoint(checkpoint)["state_dict"], f"the init checkpoint {checkpoint}",
+                         may_miss=FRESH_ON_INIT)
+    if fresh:
+        print(f"not in {checkpoint}, so starting at zero: {', '.join(fresh)}", flush=True)
+
+
+def _parameter_groups(model: torch.nn.Module, settings: TrainSettings) -> list[dict[str, Any]]:
+    """The optimiser's groups: the parameters of each `lr_scale` module at their rate, all others first at `lr`
+    (the rate the log reports)."""
+    named = list(model.named_parameters())
+    groups = [{"params": [], "lr": settings.lr}]
+    taken = set()
+    for module, factor in (settings.lr_scale or {}).items():
+        chosen = [(name, p) for name, p in named if name.startswith(module + ".") and name not in taken]
+        if not chosen:
+            raise H2OTError(f"the train setting lr_scale names {module!r}, which is no module of this model with "
+                            f"parameters (its top modules: {', '.join(sorted({n.split('.')[0] for n, _ in named}))})")
+        taken.update(name for name, _ in chosen)
+        groups.append({"params": [p for _, p in chosen], "lr": settings.lr * factor})
+    groups[0]["params"] = [p for name, p in named if name not in taken]
+    return groups
 
 
 def _remove_failed_start(run_dir: Path, made: bool) -> None:
@@ -305,7 +334,7 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
            model: torch.nn.Module, run_dir: Path, resume: bool, device: torch.device, ddp: _Distributed,
            progress: bool) -> Path:
     optimizer_cls = torch.optim.AdamW if settings.optimizer == "adamw" else torch.optim.Adam
-    optimizer = optimizer_cls(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
+    optimizer = optimizer_cls(_parameter_groups(model, settings), lr=settings.lr, weight_decay=settings.weight_decay,
                               **({"amsgrad": True} if settings.optimizer == "adam" else {}))
     schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=settings.lr_decay)
     start_epoch, start_batch, best, done = 0, 0, math.inf, EpochTotals()

@@ -124,9 +124,10 @@ def test_a_dynamic_batch_runs_any_batch_with_pytorchs_frames(case, tmp_path):
         assert all(map(np.array_equal, outputs[2:], (k.numpy() for k in ref.kept)))
 
 
-def test_an_elastic_model_exports_at_a_budget(tmp_path):
+@pytest.mark.parametrize("budget_embedding", [False, True])
+def test_an_elastic_model_exports_at_a_budget(tmp_path, budget_embedding):
     model = tiny(MIXSTE | {"hourglass": {"pruner": "tpc", "recoverer": "tra", "schedule": [[1, 13], [2, 7]],
-                                         "elastic": True}})
+                                         "elastic": True, "budget_embedding": budget_embedding}})
     path = export_onnx(model.set_budget(0.1), tmp_path / "tenth.onnx")
     meta = read_metadata(path)
     assert (meta["budget"], meta["schedule"]) == ("0.1", "[[1, 5], [2, 3]]")

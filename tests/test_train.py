@@ -92,6 +92,28 @@ def test_an_elastic_model_trains_at_a_budget_drawn_per_batch(tmp_path):
         train(tiny_config(budget=[0.5, 0.2]), tmp_path / "reversed", progress=False)
 
 
+def test_a_fine_tune_may_add_budget_embeddings_which_start_at_zero_and_learn_at_their_own_rate(tmp_path, capsys):
+    config = tiny_config(validate=False, epochs=1, budget=[0.2, 1.0])
+    config["model"]["hourglass"] |= {"pruner": "tps", "recoverer": "tri", "elastic": True}
+    first = train(config, tmp_path / "first", progress=False)
+    config["model"]["hourglass"] |= {"budget_embedding": True}
+    still = train(config | {"train": config["train"] | {"init": str(first), "lr": 0.0}}, tmp_path / "still",
+                  progress=False)
+    assert "so starting at zero: budget_embedding.tables.0" in capsys.readouterr().out
+    for key, value in weights(still).items():
+        expected = torch.zeros_like(value) if key.startswith("budget_embedding.") else weights(first)[key]
+        torch.testing.assert_close(value, expected, rtol=0, atol=0)
+    tuned = config | {"train": config["train"] | {"init": str(first), "lr_scale": {"budget_embedding": 10}}}
+    last = torch.load(train(tuned, tmp_path / "tuned", progress=False), weights_only=False)
+    assert [group["lr"] for group in last["optimizer"]["param_groups"]] == pytest.approx([1e-3 * 0.99, 1e-2 * 0.99])
+    assert last["state_dict"]["budget_embedding.tables.0"].abs().max() > 0
+    with pytest.raises(H2OTError, match="lr_scale names 'budget', which is no module of this model with parameters"):
+        train(config | {"train": config["train"] | {"lr_scale": {"budget": 10}}}, tmp_path / "typo", progress=False)
+    with pytest.raises(H2OTError, match="lr_scale maps modules to factors above 0, got 'x': -1"):
+        train_module.TrainSettings.from_dict({"lr_scale": {"x": -1}})
+    assert not (tmp_path / "typo").exists()
+
+
 def test_the_sandwich_rule_trains_both_ends_of_the_range_beside_the_drawn_budget(tmp_path, monkeypatch):
     from h2ot.hourglass.hourglass import HourglassModel
 

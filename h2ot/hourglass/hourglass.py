@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from h2ot.errors import H2OTError
+from h2ot.hourglass.budget_embedding import BudgetEmbedding
 from h2ot.hourglass.contract import Backbone
 from h2ot.hourglass.prune import PruneContext, Pruner, make_pruner
 from h2ot.hourglass.recover import RECOVERERS, make_recoverer
@@ -28,6 +29,9 @@ class HourglassOutput:
     kept: list[Tensor]  # per stage, the clip frames it kept, [B, k_s], ascending
 
 
+FRESH_ON_INIT = ("budget_embedding.",)  # parameters a fine-tune may add to its init checkpoint: they start at zero
+
+
 class HourglassModel(nn.Module):
     """A backbone driven by the hourglass.
 
@@ -41,12 +45,15 @@ class HourglassModel(nn.Module):
     to the last stage (`Schedule.at_budget`), and training draws a budget per batch (`train.budget`). It needs a
     backbone whose blocks take any frame count (`Backbone.frame_count_free`).
 
+    budget_embedding: an elastic model's stages also add a learned vector that depends on how many frames they
+    keep (`h2ot.hourglass.budget_embedding`), so that the budgets share every weight but these.
+
     queries: where TRA's queries start, "zeros" (HoT) or "sine" (`h2ot.hourglass.recover`).
     """
 
     def __init__(self, backbone: Backbone, schedule: Schedule | Sequence = (), pruner: str | Pruner = "tpc",
                  recoverer: str | None = "tra", pipeline: str = "seq2seq", position_embedding: bool = True,
-                 elastic: bool = False, queries: str = "zeros"):
+                 elastic: bool = False, queries: str = "zeros", budget_embedding: bool = False):
         super().__init__()
         if pipeline not in PIPELINES:
             raise H2OTError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
@@ -84,6 +91,9 @@ class HourglassModel(nn.Module):
         if elastic and not backbone.frame_count_free:
             raise H2OTError(f"{type(backbone).__name__} builds each block for its frame count, so it cannot run at "
                             "any budget: an elastic model needs a backbone such as mixste or motionbert")
+        if budget_embedding and not elastic:
+            raise H2OTError("budget_embedding learns a vector per budget, and this model runs at its schedule alone: "
+                            "set elastic: true too, or drop budget_embedding")
         if pipeline == "seq2seq" and len(schedule):
             self.recoverer = make_recoverer(recoverer, backbone.frames, backbone.dim, backbone.num_heads,
                                             backbone.qkv_bias, queries=queries)
@@ -99,6 +109,8 @@ class HourglassModel(nn.Module):
             [nn.Parameter(torch.zeros(1, backbone.frames if elastic else stage.tokens, 1, backbone.dim))
              for stage in schedule] if position_embedding else []
         )
+        self.budget_embedding = BudgetEmbedding(len(schedule), backbone.frames, backbone.num_joints,
+                                                backbone.dim) if budget_embedding else None
 
     @property
     def frames(self) -> int:
@@ -161,6 +173,8 @@ class HourglassModel(nn.Module):
                 if len(self.stage_embeddings):
                     embedding = self.stage_embeddings[number]
                     tokens = tokens + (embedding[0, frames] if self.elastic else embedding)
+                if self.budget_embedding is not None:
+                    tokens = tokens + self.budget_embedding(number, count)
                 kept_frames.append(frames)
             record = kept is None and self.pruner.needs_attention and (block + 1) in stage_at_block
             if record:

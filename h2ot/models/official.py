@@ -113,11 +113,14 @@ def read_state_dict(checkpoint: str | Path | Mapping[str, Tensor]) -> dict[str, 
     return state
 
 
-def load_exactly(model: nn.Module, state: Mapping[str, Tensor], what: str) -> None:
+def load_exactly(model: nn.Module, state: Mapping[str, Tensor], what: str,
+                 may_miss: tuple[str, ...] = ()) -> list[str]:
     """Load `state` into `model`, failing with one message that names every missing, unexpected or
-    mis-shaped key."""
+    mis-shaped key. Keys that start with one of `may_miss` may be missing: they keep the model's own values.
+    Returns those that were."""
     expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
+    kept = sorted(key for key in set(expected) - set(state) if key.startswith(may_miss)) if may_miss else []
+    missing = sorted(set(expected) - set(state) - set(kept))
     unexpected = sorted(set(state) - set(expected))
     misshaped = sorted(f"{key} (checkpoint {list(state[key].shape)}, model {list(expected[key].shape)})"
                        for key in set(state) & set(expected) if state[key].shape != expected[key].shape)
@@ -129,4 +132,5 @@ def load_exactly(model: nn.Module, state: Mapping[str, Tensor], what: str) -> No
     if problems:
         raise H2OTError(f"{what} does not fit the model ({'; '.join(problems)}); check the model name and "
                         "its config (sizes, frames, token_num, layer_index)")
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict({**{key: expected[key] for key in kept}, **state}, strict=True)
+    return kept

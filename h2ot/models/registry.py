@@ -6,7 +6,8 @@ A model config is a plain, JSON-friendly dict (it is what checkpoints store):
      "frames": 243, "dim": 512, ...,                      # the backbone's own keyword arguments
      "hourglass": {"pruner": "tpc", "recoverer": "tra",    # None or absent: the plain backbone
                    "schedule": [[3, 81]], "position_embedding": True,
-                   "elastic": False}}                       # True: runs at any budget (HourglassModel)
+                   "elastic": False,                        # True: runs at any budget (HourglassModel)
+                   "budget_embedding": False}}              # True: with a learned vector per budget
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from h2ot.settings import check_types, type_hints
 BACKBONES: dict[str, type[Backbone]] = {}
 PRESETS: dict[str, dict[str, Any]] = {}
 HOURGLASS_DEFAULTS = {"pruner": "tpc", "recoverer": "tra", "schedule": [], "position_embedding": True,
-                      "elastic": False, "queries": "zeros"}
+                      "elastic": False, "queries": "zeros", "budget_embedding": False}
 HOURGLASS_TYPES = {"pruner": str, "recoverer": str | None, "schedule": list | None, "position_embedding": bool,
-                   "elastic": bool, "queries": str}
+                   "elastic": bool, "queries": str, "budget_embedding": bool}
 MODEL_KEYS = ("backbone", "pipeline", "hourglass")
 
 
@@ -125,4 +126,4 @@ def build_model(config: dict[str, Any]) -> HourglassModel:
     return HourglassModel(backbone, schedule, pruner=hourglass["pruner"], recoverer=hourglass["recoverer"],
                           pipeline=config.get("pipeline", "seq2seq"),
                           position_embedding=hourglass["position_embedding"], elastic=hourglass["elastic"],
-                          queries=hourglass["queries"])
+                          queries=hourglass["queries"], budget_embedding=hourglass["budget_embedding"])
