@@ -124,7 +124,7 @@ def test_a_dynamic_batch_runs_any_batch_with_pytorchs_frames(case, tmp_path):
         assert all(map(np.array_equal, outputs[2:], (k.numpy() for k in ref.kept)))
 
 
-@pytest.mark.parametrize("budget_embedding", [False, True])
+@pytest.mark.parametrize("budget_embedding", [None, "stages", "blocks"])
 def test_an_elastic_model_exports_at_a_budget(tmp_path, budget_embedding):
     model = tiny(MIXSTE | {"hourglass": {"pruner": "tpc", "recoverer": "tra", "schedule": [[1, 13], [2, 7]],
                                          "elastic": True, "budget_embedding": budget_embedding}})

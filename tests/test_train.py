@@ -96,7 +96,7 @@ def test_a_fine_tune_may_add_budget_embeddings_which_start_at_zero_and_learn_at_
     config = tiny_config(validate=False, epochs=1, budget=[0.2, 1.0])
     config["model"]["hourglass"] |= {"pruner": "tps", "recoverer": "tri", "elastic": True}
     first = train(config, tmp_path / "first", progress=False)
-    config["model"]["hourglass"] |= {"budget_embedding": True}
+    config["model"]["hourglass"] |= {"budget_embedding": "blocks"}
     still = train(config | {"train": config["train"] | {"init": str(first), "lr": 0.0}}, tmp_path / "still",
                   progress=False)
     assert "so starting at zero: budget_embedding.tables.0" in capsys.readouterr().out

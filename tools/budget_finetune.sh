@@ -31,8 +31,9 @@ for name in "${names[@]}"; do
     elastic-uniform) from=$elastic draw=(train.budget_draw=uniform) ;;
     elastic-log) from=$elastic draw=(train.budget_draw=log-uniform) ;;
     elastic-log-wide) from=$elastic draw=(train.budget_draw=log-uniform "train.budget=[0.05, 1.0]") ;;
-    elastic-log-budget) from=$elastic draw=(train.budget_draw=log-uniform model.hourglass.budget_embedding=true
-                                            "train.lr_scale={budget_embedding: 30}") ;;
+    elastic-log-stages|elastic-log-blocks)  # with budget embeddings at the stage or before every block
+      from=$elastic draw=(train.budget_draw=log-uniform "model.hourglass.budget_embedding=${name#elastic-log-}"
+                          "train.lr_scale={budget_embedding: 30}") ;;
     *) from=$name draw=() ;;
   esac
   echo "$(date -u +%T) $name"

@@ -29,6 +29,7 @@ class HourglassOutput:
     kept: list[Tensor]  # per stage, the clip frames it kept, [B, k_s], ascending
 
 
+BUDGET_EMBEDDINGS = (None, "stages", "blocks")
 FRESH_ON_INIT = ("budget_embedding.",)  # parameters a fine-tune may add to its init checkpoint: they start at zero
 
 
@@ -45,15 +46,17 @@ class HourglassModel(nn.Module):
     to the last stage (`Schedule.at_budget`), and training draws a budget per batch (`train.budget`). It needs a
     backbone whose blocks take any frame count (`Backbone.frame_count_free`).
 
-    budget_embedding: an elastic model's stages also add a learned vector that depends on how many frames they
-    keep (`h2ot.hourglass.budget_embedding`), so that the budgets share every weight but these.
+    budget_embedding: an elastic model also adds learned vectors that depend on its budget
+    (`h2ot.hourglass.budget_embedding`), so that the budgets share every weight but these: "stages", at each stage,
+    for the count that stage keeps; "blocks", before every block (the first at the input), for the count the last
+    stage keeps.
 
     queries: where TRA's queries start, "zeros" (HoT) or "sine" (`h2ot.hourglass.recover`).
     """
 
     def __init__(self, backbone: Backbone, schedule: Schedule | Sequence = (), pruner: str | Pruner = "tpc",
                  recoverer: str | None = "tra", pipeline: str = "seq2seq", position_embedding: bool = True,
-                 elastic: bool = False, queries: str = "zeros", budget_embedding: bool = False):
+                 elastic: bool = False, queries: str = "zeros", budget_embedding: str | None = None):
         super().__init__()
         if pipeline not in PIPELINES:
             raise H2OTError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
@@ -91,6 +94,9 @@ class HourglassModel(nn.Module):
         if elastic and not backbone.frame_count_free:
             raise H2OTError(f"{type(backbone).__name__} builds each block for its frame count, so it cannot run at "
                             "any budget: an elastic model needs a backbone such as mixste or motionbert")
+        if budget_embedding not in BUDGET_EMBEDDINGS:
+            raise H2OTError(f"unknown budget_embedding {budget_embedding!r}: choose null, "
+                            f"{', '.join(b for b in BUDGET_EMBEDDINGS if b)}")
         if budget_embedding and not elastic:
             raise H2OTError("budget_embedding learns a vector per budget, and this model runs at its schedule alone: "
                             "set elastic: true too, or drop budget_embedding")
@@ -109,7 +115,9 @@ class HourglassModel(nn.Module):
             [nn.Parameter(torch.zeros(1, backbone.frames if elastic else stage.tokens, 1, backbone.dim))
              for stage in schedule] if position_embedding else []
         )
-        self.budget_embedding = BudgetEmbedding(len(schedule), backbone.frames, backbone.num_joints,
+        self.budget_embedding_at = budget_embedding
+        tables = len(schedule) if budget_embedding == "stages" else backbone.depth
+        self.budget_embedding = BudgetEmbedding(tables, backbone.frames, backbone.num_joints,
                                                 backbone.dim) if budget_embedding else None
 
     @property
@@ -162,6 +170,7 @@ class HourglassModel(nn.Module):
         batch_index = torch.arange(batch, device=x.device)[:, None]
         kept_frames: list[Tensor] = []
         attention = None
+        last_count = stages[-1][1].tokens if stages else self.frames  # what "blocks" budget embeddings are read at
         for block in range(backbone.depth):
             if block in stage_at_block:
                 order, number, count = stage_at_block[block]
@@ -173,9 +182,11 @@ class HourglassModel(nn.Module):
                 if len(self.stage_embeddings):
                     embedding = self.stage_embeddings[number]
                     tokens = tokens + (embedding[0, frames] if self.elastic else embedding)
-                if self.budget_embedding is not None:
+                if self.budget_embedding_at == "stages":
                     tokens = tokens + self.budget_embedding(number, count)
                 kept_frames.append(frames)
+            if self.budget_embedding_at == "blocks":
+                tokens = tokens + self.budget_embedding(block, last_count)
             record = kept is None and self.pruner.needs_attention and (block + 1) in stage_at_block
             if record:
                 layers = backbone.temporal_attentions(block)

@@ -7,7 +7,7 @@ A model config is a plain, JSON-friendly dict (it is what checkpoints store):
      "hourglass": {"pruner": "tpc", "recoverer": "tra",    # None or absent: the plain backbone
                    "schedule": [[3, 81]], "position_embedding": True,
                    "elastic": False,                        # True: runs at any budget (HourglassModel)
-                   "budget_embedding": False}}              # True: with a learned vector per budget
+                   "budget_embedding": None}}               # "stages" or "blocks": learned vectors per budget
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from h2ot.settings import check_types, type_hints
 BACKBONES: dict[str, type[Backbone]] = {}
 PRESETS: dict[str, dict[str, Any]] = {}
 HOURGLASS_DEFAULTS = {"pruner": "tpc", "recoverer": "tra", "schedule": [], "position_embedding": True,
-                      "elastic": False, "queries": "zeros", "budget_embedding": False}
+                      "elastic": False, "queries": "zeros", "budget_embedding": None}
 HOURGLASS_TYPES = {"pruner": str, "recoverer": str | None, "schedule": list | None, "position_embedding": bool,
-                   "elastic": bool, "queries": str, "budget_embedding": bool}
+                   "elastic": bool, "queries": str, "budget_embedding": str | None}
 MODEL_KEYS = ("backbone", "pipeline", "hourglass")
 
 
