@@ -103,7 +103,10 @@ def main() -> None:
                               textcoords="offset points", xytext=(4, 6), fontsize=8)
             axis.set(title=label, xlabel="GFLOPs per frame", ylabel="MPJPE (mm)")
             axis.grid(alpha=0.3)
-        axes[0].legend()
+        if len(labels) > 1:  # below both panels, where long labels cover no point
+            figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
+        else:
+            axes[0].legend()
         if args.title:
             figure.suptitle(args.title, fontsize=10)
         args.plot.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ case ${ROUND:-1} in  # the rate: round 1 where PHASE=more ended (8.95e-5 x 0.86^
   2) from_runs=runs/sandwich weights=last.pt elastic=elastic-uniform out=runs/budget-more lr=0.00002677 seed=1 ;;
   *) echo "ROUND is 1 or 2" >&2; exit 2 ;;
 esac
+seed=${SEED:-$seed} out=${OUT:-$out}  # another seed of a round, into another folder: SEED=2 OUT=runs/budget-more-seed2
 MORE=(train.epochs=2 "train.lr=$lr" "train.seed=$seed" train.validate=false)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform)
@@ -34,6 +35,9 @@ for name in "${names[@]}"; do
     elastic-log-stages|elastic-log-blocks)  # with budget embeddings at the stage or before every block
       from=$elastic draw=(train.budget_draw=log-uniform "model.hourglass.budget_embedding=${name#elastic-log-}"
                           "train.lr_scale={budget_embedding: 30}") ;;
+    elastic-log-blocks-slow)  # before every block, at 3 times the rate of the rest instead of 30
+      from=$elastic draw=(train.budget_draw=log-uniform model.hourglass.budget_embedding=blocks
+                          "train.lr_scale={budget_embedding: 3}") ;;
     *) from=$name draw=() ;;
   esac
   echo "$(date -u +%T) $name"
