@@ -6,14 +6,17 @@
 # runs/budget-more/NAME (round 2):
 #   bash tools/budget_finetune.sh [NAME ...]   # default: elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform
 # NAME: elastic (train.budget_draw: sandwich), elastic-uniform, elastic-log (log-uniform), elastic-log-wide
-# (log-uniform from 4 of 81 frames instead of 8), or a fixed model's run.
+# (log-uniform from 4 of 81 frames instead of 8), elastic-log-stages / elastic-log-blocks / elastic-log-blocks-slow
+# (log-uniform, with budget embeddings fine-tuned in: hourglass budget_embedding), or a fixed model's run.
 # Round 1 (the default) starts from the converged GPU runs (tools/claim_runs.sh, PHASE=more: runs/claim-more/NAME);
 # round 2 from round 1's uniform elastic model and fixed models, with a new seed so that it sees other batches:
 #   ROUND=2 bash tools/budget_finetune.sh elastic-log tps-tri-8 elastic-uniform tps-tri tps-tri-54 base elastic-log-wide
-# then score them as docs/RESULTS.md says (tools/compare_lifters.py, tools/budget_curve.py).
+# then score them as docs/RESULTS.md says (tools/compare_lifters.py, tools/budget_curve.py). Another seed of a
+# round, into another folder: SEED=2 OUT=runs/budget-more-seed2 ROUND=2 bash tools/budget_finetune.sh ...
 # Measured on the project's 2-core CPU (2026-11-26), round 1: the sandwich rule did no better than the uniform draw,
 # and the two epochs moved the pruned models more than the baseline; round 2: the log-uniform draw 0.1-0.3 mm better
-# than the uniform one on the Bandai test, level on CMU, the wider range worse (docs/RESULTS.md).
+# than the uniform one on the Bandai test, level on CMU, the wider range worse; budget embeddings no better, and
+# worse before every block (docs/RESULTS.md).
 set -eu
 PYTHON=${PYTHON:-.venv/bin/python}
 case ${ROUND:-1} in  # the rate: round 1 where PHASE=more ended (8.95e-5 x 0.86^6), round 2 where round 1 did
