@@ -73,7 +73,7 @@ class TrainSettings:
     validate: bool = True
     checkpoint_minutes: float = 5.0  # last.pt within an epoch too, every this many minutes (0: after every batch)
     init: str | None = None  # an h2ot checkpoint whose weights start the run (fine-tuning); same model config, or
-    # one that adds budget embeddings (hourglass budget_embedding: true), which then start at zero
+    # one that adds budget embeddings (hourglass budget_embedding: stages or blocks), which then start at zero
     lr_scale: dict[str, float] | None = None  # {module: factor}: the parameters of that module (a dotted path such as
     # backbone.head) learn at lr times factor, e.g. {budget_embedding: 30} for the parameters a fine-tune adds
     budget: list[float] | None = None  # [low, high]: an elastic model's budget, drawn per batch (HourglassModel)
