@@ -119,7 +119,7 @@ def load_exactly(model: nn.Module, state: Mapping[str, Tensor], what: str,
     mis-shaped key. Keys that start with one of `may_miss` may be missing: they keep the model's own values.
     Returns those that were."""
     expected = model.state_dict()
-    kept = sorted(key for key in set(expected) - set(state) if key.startswith(may_miss)) if may_miss else []
+    kept = sorted(key for key in set(expected) - set(state) if key.startswith(may_miss))  # () matches none
     missing = sorted(set(expected) - set(state) - set(kept))
     unexpected = sorted(set(state) - set(expected))
     misshaped = sorted(f"{key} (checkpoint {list(state[key].shape)}, model {list(expected[key].shape)})"
