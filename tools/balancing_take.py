@@ -1,7 +1,7 @@
 """P-MPJPE of `h2ot video` and of MediaPipe's own 3D on the Pose2Sim balancing take (one man balancing on one leg,
 arms raised and lowered: 100 frames at 60 fps), seen from the front (cam01) and from behind at three quarters (cam03).
 
-    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--fuse-mediapipe] [--per-joint]
+    .venv/bin/python tools/balancing_take.py [--model NAME|CKPT ...] [--budget SHARE] [--fuse-mediapipe] [--per-joint]
         [--confidence-ones] [--visibility]
 
 The take comes without 3D. Its reference here is MediaPipe's 2D of both views triangulated with the calibration of
@@ -126,6 +126,8 @@ def print_visibility(take: dict[str, np.ndarray]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", nargs="*", default=[None], help="shipped model names or checkpoints")
+    parser.add_argument("--budget", type=float, default=None,
+                        help="an elastic model's share of frames kept at its last stage, in (0, 1]")
     parser.add_argument("--per-joint", action="store_true", help="each view's error per joint too")
     parser.add_argument("--confidence-ones", action="store_true",
                         help="lift with every confidence set to 1 instead of MediaPipe's visibility")
@@ -141,7 +143,7 @@ def main() -> None:
     for model in args.model:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", h2ot.H2OTWarning)
-            lifter = Lifter.load(model)
+            lifter = Lifter.load(model, budget=args.budget)
             errors, fused = {}, {}
             for v in VIEWS:
                 keypoints = take[f"{v}_keypoints"].copy()
@@ -151,9 +153,10 @@ def main() -> None:
                 errors[v] = joint_errors_mm(poses, target)
                 found = np.ones(len(poses), bool)  # the reference needs MediaPipe in every frame
                 fused[v] = joint_errors_mm(fuse_poses(poses, take[f"{v}_mediapipe_3d"], found), target)
-        rows[str(model or lifter.name)] = errors
+        name = str(model or lifter.name) + ("" if args.budget is None else f" at budget {args.budget:g}")
+        rows[name] = errors
         if args.fuse_mediapipe:
-            rows[f"{model or lifter.name} + MediaPipe 3D"] = fused
+            rows[f"{name} + MediaPipe 3D"] = fused
     mediapipe = {v: rows["MediaPipe 3D"][v].mean() for v in VIEWS}
     print(f"{'model':<56} {'cam01':>7} {'cam03':>7} {'/ MediaPipe':>12}")
     for name, errors in rows.items():
