@@ -106,3 +106,27 @@ def test_eval_chooses_the_split_and_finds_the_checkpoints_own_data_from_anywhere
     assert "../shared/data/gone is not found" in (err := capsys.readouterr().err) and "pass --data SOURCE" in err
     assert main(["eval", "--checkpoint", str(lost), "--data", str(clips), "--split", "train", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["frames"] == result["frames"]
+
+
+def test_eval_scores_an_elastic_model_at_several_budgets_from_one_read(tmp_path, monkeypatch, capsys):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    humanoid_bvh(clips / "walk.bvh", frames=40)
+    config = h2ot.resolve_config("mixste", frames=9, dim=16, mlp_hidden=32, depth=2, num_heads=2, hourglass={
+        "pruner": "tps", "recoverer": "tri", "schedule": [[1, 3]], "elastic": True})
+    checkpoint = save_checkpoint(tmp_path / "elastic.pt", h2ot.build_model(config), config,
+                                 data={"source": str(clips), "fps": 30})
+    monkeypatch.setenv("H2OT_CACHE", str(tmp_path / "cache"))
+    eval_ = ["eval", "--checkpoint", str(checkpoint), "--split", "all"]
+    assert main([*eval_, "--budget", "0.3", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["budget"] for row in rows] == [0.3, 1.0]
+    for row in rows:  # each row is what the budget alone gives
+        assert main([*eval_, "--budget", str(row["budget"]), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == row
+    assert rows[0]["mpjpe_mm"] != rows[1]["mpjpe_mm"]
+    assert main([*eval_, "--budget", "0.3", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "budget 0.3: 3 of 9 frames kept" in out and "budget 1: 9 of 9 frames kept" in out
+    assert main([*eval_, "--budget", "0.3", "1.5"]) == 2  # every budget is checked before the data is read
+    assert "a number in (0, 1]; got 1.5" in capsys.readouterr().err

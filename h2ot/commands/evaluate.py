@@ -1,11 +1,16 @@
-"""`h2ot eval --checkpoint CKPT [--data SOURCE] [--split SPLIT] [--json]`: pose errors of a trained model."""
+"""`h2ot eval --checkpoint CKPT [--data SOURCE] [--split SPLIT] [--budget SHARE ...] [--json]`: pose errors of a
+trained model; an elastic model's at several budgets from one read of the data."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from h2ot.commands import positive_int
+
+if TYPE_CHECKING:
+    from h2ot.hourglass import HourglassModel
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,8 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-flip", action="store_true", help="no flip test-time augmentation")
     parser.add_argument("--no-reuse-kept", action="store_true",
                         help="seq2frame: let the flipped copy choose its own kept frames")
-    parser.add_argument("--budget", type=float, metavar="SHARE",
-                        help="an elastic model's share of frames kept at the last stage, in (0, 1] (1: no pruning)")
+    parser.add_argument("--budget", type=float, nargs="+", metavar="SHARE",
+                        help="an elastic model's share of frames kept at the last stage, in (0, 1] (1: no pruning); "
+                             "several: a row (a JSON object in a list) per budget")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (default cpu)")
     parser.add_argument("--per-group", action="store_true", help="print the errors per style / action too")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -40,27 +46,41 @@ def run(args: argparse.Namespace) -> int:
 
     device = resolve_device(args.device)
     model, payload = load_checkpoint(args.checkpoint)
-    model.stages_at(args.budget)  # before the data is read
+    budgets = args.budget or [None]
+    for budget in budgets:  # before the data is read
+        model.stages_at(budget)
     values = resolve_data_paths(payload.get("data") or {}, named_in=args.checkpoint)
     spec = DataSpec.from_dict(dict(values, **({"source": args.data} if args.data else {})))
     if not args.data:
         require_data(spec, "pass --data SOURCE to evaluate on data you have")
     spec.max_clips = None
     sequences = load_split(spec, args.split)
-    results = evaluate(model, sequences, batch_size=args.batch_size, flip_test=not args.no_flip,
-                       reuse_kept=not args.no_reuse_kept, device=device, progress=not args.json,
-                       budget=args.budget)
-    results = {"checkpoint": str(args.checkpoint), "source": spec.source, "split": args.split,
-               "clips": len(sequences), "budget": args.budget, **results}
+    rows = []
+    for budget in budgets:
+        results = evaluate(model, sequences, batch_size=args.batch_size, flip_test=not args.no_flip,
+                           reuse_kept=not args.no_reuse_kept, device=device, progress=not args.json, budget=budget)
+        rows.append({"checkpoint": str(args.checkpoint), "source": spec.source, "split": args.split,
+                     "clips": len(sequences), "budget": budget, **results})
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(rows if len(rows) > 1 else rows[0], indent=2))
         return 0
-    print(f"{args.checkpoint} on {spec.source} ({args.split}): {len(sequences)} sequences, {results['frames']} frames")
-    print(_row("all", results))
-    if args.per_group:
-        for name, group in results["per_group"].items():
-            print(_row(name, group))
+    _print_rows(rows, model, args.per_group)
     return 0
+
+
+def _print_rows(rows: list[dict], model: HourglassModel, per_group: bool) -> None:
+    first = rows[0]
+    print(f"{first['checkpoint']} on {first['source']} ({first['split']}): {first['clips']} sequences, "
+          f"{first['frames']} frames")
+    for results in rows:
+        if results["budget"] is not None:
+            stages = model.stages_at(results["budget"])
+            kept = stages[-1][1].tokens if stages else model.frames
+            print(f"budget {results['budget']:g}: {kept} of {model.frames} frames kept")
+        print(_row("all", results))
+        if per_group:
+            for name, group in results["per_group"].items():
+                print(_row(name, group))
 
 
 def _row(name: str, r: dict) -> str:
