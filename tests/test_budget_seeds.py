@@ -26,8 +26,8 @@ def test_the_table_gives_every_seed_and_the_gap_over_them(capsys, monkeypatch):
     monkeypatch.setattr("sys.argv", ["budget_seeds.py", str(SEED_1), str(SEED_2)])
     budget_seeds.main()
     out = capsys.readouterr().out
-    assert "| 8 of 81 | 71.67 / 73.63 (+2.7%) | 72.49 / 73.40 (+1.3%) | **+1.99%** |" in out
-    assert "| 81 of 81 | 56.05 / 56.08 (+0.1%) | 55.79 / 55.81 (+0.0%) | **+0.04%** |" in out
+    assert "| 8 of 81 | 0.0125 | 71.67 / 73.63 (+2.7%) | 72.49 / 73.40 (+1.3%) | **+1.99%** |" in out
+    assert "| 81 of 81 | 0.0391 | 56.05 / 56.08 (+0.1%) | 55.79 / 55.81 (+0.0%) | **+0.04%** |" in out
 
 
 def test_a_folder_without_the_scores_is_named(tmp_path):
