@@ -46,8 +46,7 @@ def main() -> None:
         for camera in (str(c) for c in reference["cam_names"]):
             result = h2ot.video.run(args.take / f"{camera}.mp4", out=Path(folder) / camera, model=args.model,
                                     compare_mediapipe=True, fuse_mediapipe=args.fuse_mediapipe, budget=args.budget,
-                                    render=False,
-                                    viewer=False, progress=False)
+                                    render=False, viewer=False, progress=False)
             person = result.people[0]
             ours, theirs = (p_mpjpe_mm(x, reference, camera) for x in (person.poses_3d, person.compare_3d))
             ratios.append(ours / theirs)
