@@ -80,6 +80,8 @@ class TrainSettings:
     budget_draw: str = "uniform"  # uniform: one budget per batch, uniform in budget | log-uniform: uniform in its log,
     # which trains the low end, where accuracy moves fastest with the budget, more often | sandwich: high, low and a
     # uniformly drawn one in every batch
+    distill: bool = False  # an elastic model's in-place distillation (slimmable networks): every batch first trains
+    # at the budget range's high end on the ground truth, then at the other budgets on that prediction (detached)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> TrainSettings:
@@ -110,8 +112,9 @@ class TrainSettings:
                     or not 0 < low_high[0] <= low_high[1] <= 1:
                 raise H2OTError(f"the train setting budget takes [low, high] with 0 < low <= high <= 1 (the share of "
                                 f"frames kept at the last stage), got {low_high!r}")
-        elif settings.budget_draw != "uniform":
-            raise H2OTError(f"budget_draw {settings.budget_draw} draws from the train setting budget: give it too")
+        elif settings.budget_draw != "uniform" or settings.distill:
+            what = "distill" if settings.distill else f"budget_draw {settings.budget_draw}"
+            raise H2OTError(f"{what} draws from the train setting budget: give it too")
         return settings
 
 
@@ -285,12 +288,15 @@ def _budget_of(settings: TrainSettings, epoch: int, batch: int) -> float | None:
 def _budgets_of(settings: TrainSettings, epoch: int, batch: int) -> list[float | None]:
     """The budgets one batch trains at. `sandwich` (as slimmable networks train their widths) adds the range's two
     ends to the drawn budget, so that no pruning and the fewest frames, which a uniform draw almost never gives,
-    are trained in every batch; the batch's loss is then the mean over the three."""
+    are trained in every batch; the batch's loss is then the mean over the three. `distill` trains the high end
+    first (the teacher), then the drawn budget."""
     drawn = _budget_of(settings, epoch, batch)
-    if settings.budget is None or settings.budget_draw != "sandwich":
+    if settings.budget is None:
         return [drawn]
     low, high = settings.budget
-    return [high, low, drawn]
+    if settings.budget_draw == "sandwich":
+        return [high, low, drawn]
+    return [high, drawn] if settings.distill else [drawn]
 
 
 def _target_of(poses: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
@@ -309,6 +315,9 @@ def train(config: dict[str, Any], run_dir: str | Path, resume: bool = False, dev
     model = build_model(model_config)
     if settings.budget is not None and not model.elastic:
         raise H2OTError("the train setting budget needs an elastic model: set the model's hourglass elastic: true")
+    if settings.distill and model.pipeline != "seq2seq":
+        raise H2OTError("the train setting distill needs a seq2seq model: a seq2frame one predicts other frames at "
+                        "other budgets")
     if settings.init is not None and not resume:
         _start_from(model, settings.init)
     data = DataSpec.from_dict(section_of(config, "data"))
@@ -395,14 +404,16 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
                 poses = batch["poses"].to(device)
                 budgets = _budgets_of(settings, epoch, index)
                 optimizer.zero_grad(set_to_none=True)
-                loss = 0.0
+                loss, teacher = 0.0, None
                 for budget in budgets:  # one backward each: only one budget's activations are held at a time
                     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                         out = trained(x, detailed=True, budget=budget)
                         target = poses if model.pipeline == "seq2seq" else _target_of(poses, out.frames)
-                        share = loss_fn(out.poses.float(), target) / len(budgets)
+                        share = loss_fn(out.poses.float(), target if teacher is None else teacher) / len(budgets)
                     share.backward()
                     loss += share.item()
+                    if settings.distill:  # the first budget, the range's high end, teaches the others
+                        teacher = out.poses.detach().float() if teacher is None else teacher
                 if settings.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
                 optimizer.step()

@@ -138,6 +138,39 @@ def test_the_sandwich_rule_trains_both_ends_of_the_range_beside_the_drawn_budget
         train_module.TrainSettings.from_dict({"budget": [0.2, 1.0], "budget_draw": "widest"})
 
 
+def test_distillation_teaches_the_drawn_budget_the_high_ends_prediction(tmp_path, monkeypatch):
+    from h2ot.losses import make_loss
+
+    config = tiny_config(validate=False, epochs=1, budget=[0.2, 1.0], distill=True)
+    config["model"]["hourglass"] |= {"elastic": True}
+    calls = []
+
+    def recording(name):
+        loss = make_loss(name)
+
+        def record(pred, target):
+            calls.append((pred.detach().clone(), target.clone()))
+            return loss(pred, target)
+        return record
+
+    monkeypatch.setattr(train_module, "make_loss", recording)
+    train(config, tmp_path / "distill", progress=False)
+    assert len(calls) == 6  # two forwards a batch: the high end on the ground truth, the drawn budget on it
+    for (teacher, truth), (student, target) in zip(calls[::2], calls[1::2], strict=True):
+        torch.testing.assert_close(target, teacher, rtol=0, atol=0)
+        assert not torch.equal(truth, teacher) and not torch.equal(student, teacher)
+    settings = train_module.TrainSettings.from_dict(config["train"])
+    assert train_module._budgets_of(settings, 0, 1) == [1.0, train_module._budget_of(settings, 0, 1)]
+    with pytest.raises(H2OTError, match="distill draws from the train setting budget: give it too"):
+        train_module.TrainSettings.from_dict({"distill": True})
+    seq2frame = tiny_config(budget=[0.2, 1.0], distill=True)
+    seq2frame["model"] |= {"pipeline": "seq2frame", "hourglass": {"pruner": "tpc", "recoverer": None,
+                                                                 "schedule": [[1, 5]], "elastic": True}}
+    with pytest.raises(H2OTError, match="distill needs a seq2seq model"):
+        train(seq2frame, tmp_path / "seq2frame", progress=False)
+    assert not (tmp_path / "seq2frame").exists()
+
+
 def test_a_log_uniform_draw_trains_the_low_end_of_the_range_more_often():
     uniform = train_module.TrainSettings.from_dict({"budget": [0.1, 1.0]})
     log_uniform = train_module.TrainSettings.from_dict({"budget": [0.1, 1.0], "budget_draw": "log-uniform"})

@@ -7,7 +7,8 @@
 #   bash tools/budget_finetune.sh [NAME ...]   # default: elastic tps-tri-8 tps-tri tps-tri-54 base elastic-uniform
 # NAME: elastic (train.budget_draw: sandwich), elastic-uniform, elastic-log (log-uniform), elastic-log-wide
 # (log-uniform from 4 of 81 frames instead of 8), elastic-log-stages / elastic-log-blocks / elastic-log-blocks-slow
-# (log-uniform, with budget embeddings fine-tuned in: hourglass budget_embedding), or a fixed model's run.
+# (log-uniform, with budget embeddings fine-tuned in: hourglass budget_embedding), elastic-log-distill (log-uniform,
+# with in-place distillation: train.distill), or a fixed model's run.
 # Round 1 (the default) starts from the converged GPU runs (tools/claim_runs.sh, PHASE=more: runs/claim-more/NAME);
 # round 2 from round 1's uniform elastic model and fixed models, with a new seed so that it sees other batches:
 #   ROUND=2 bash tools/budget_finetune.sh elastic-log tps-tri-8 elastic-uniform tps-tri tps-tri-54 base elastic-log-wide
@@ -35,6 +36,7 @@ for name in "${names[@]}"; do
     elastic-uniform) from=$elastic draw=(train.budget_draw=uniform) ;;
     elastic-log) from=$elastic draw=(train.budget_draw=log-uniform) ;;
     elastic-log-wide) from=$elastic draw=(train.budget_draw=log-uniform "train.budget=[0.05, 1.0]") ;;
+    elastic-log-distill) from=$elastic draw=(train.budget_draw=log-uniform train.distill=true) ;;
     elastic-log-stages|elastic-log-blocks|elastic-log-blocks-slow)  # budget embeddings at the stage or before every
       place=${name#elastic-log-} rate=30                                # block, at 30 (-slow: 3) times the others' rate
       [ "$place" != blocks-slow ] || place=blocks rate=3
