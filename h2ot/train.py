@@ -412,8 +412,8 @@ def _train(config, settings: TrainSettings, data: DataSpec, eval_options: dict, 
                         share = loss_fn(out.poses.float(), target if teacher is None else teacher) / len(budgets)
                     share.backward()
                     loss += share.item()
-                    if settings.distill:  # the first budget, the range's high end, teaches the others
-                        teacher = out.poses.detach().float() if teacher is None else teacher
+                    if settings.distill and teacher is None:  # the first budget, the high end, teaches the rest
+                        teacher = out.poses.detach().float()
                 if settings.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
                 optimizer.step()

@@ -25,6 +25,7 @@ import torch
 
 from h2ot.bench import count_flops
 from h2ot.checkpoint import load_checkpoint
+from h2ot.hourglass import HourglassModel
 
 SETS = {"bandai test styles": "Bandai test", "cmu-sample (held out)": "CMU held out"}
 
@@ -33,14 +34,11 @@ def _key(path: str | Path) -> str:
     return "/".join(Path(path).parts[-2:])
 
 
-def gflops_per_frame(checkpoint: Path, budget: float | None) -> tuple[float, int, int]:
-    """(GFLOPs per output frame, frames kept at the last stage, frames of a clip) of one clip."""
-    model, _ = load_checkpoint(checkpoint)
+def gflops_per_frame(model: HourglassModel, budget: float | None) -> tuple[float, int, int]:
+    """(GFLOPs per output frame, frames kept at the last stage, frames of a clip) of one clip at `budget`."""
     model.eval().set_budget(budget)
     x = torch.randn(1, model.frames, model.backbone.num_joints, model.backbone.in_channels)
-    stages = model.stages_at()
-    kept = stages[-1][1].tokens if stages else model.frames
-    return count_flops(model, x) / 1e9 / model.frames, kept, model.frames
+    return count_flops(model, x) / 1e9 / model.frames, model.kept_at(), model.frames
 
 
 def main() -> None:
@@ -66,13 +64,13 @@ def main() -> None:
         raise SystemExit(f"--label names {len(labels)} models, --elastic gives {len(args.elastic)}")
     points = []  # per fixed model: its kept and clip frames, GFLOPs per frame and MPJPE per set; each elastic one's
     for fixed in args.fixed:
-        fixed_gflops, kept, frames = gflops_per_frame(fixed, None)
+        fixed_gflops, kept, frames = gflops_per_frame(load_checkpoint(fixed)[0], None)
         point = {"kept": kept, "frames": frames, "fixed_gflops": fixed_gflops,
                  "fixed": {name: error(fixed, name, None) for name in SETS}, "elastic": []}
         for elastic in args.elastic:
             budget = next(row["budget"] for row in rows if _key(row["model"]) == _key(elastic)
                           and row["budget"] is not None and round(row["budget"] * frames) == kept)
-            point["elastic"].append({"gflops": gflops_per_frame(elastic, budget)[0],
+            point["elastic"].append({"gflops": gflops_per_frame(load_checkpoint(elastic)[0], budget)[0],
                                      "errors": {name: error(elastic, name, budget) for name in SETS}})
         points.append(point)
 

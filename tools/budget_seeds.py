@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import torch
 
-from h2ot.bench import count_flops
 from h2ot.config import load_model
 
-SETS = {"bandai test styles": "Bandai test", "cmu-sample (held out)": "CMU held out"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from budget_curve import SETS, gflops_per_frame  # the same sets and FLOPs count as one seed's
+
 FIXED = {8: "tps-tri-8", 27: "tps-tri", 54: "tps-tri-54", 81: "base"}  # frames kept of 81: its model's run
 ELASTIC_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "video-elastic-mixste-small.yaml"
 
@@ -51,13 +52,6 @@ def seed_errors(folder: Path, elastic: str, frames: int = 81) -> dict[tuple[str,
                 raise SystemExit(f"{folder}: no {data} row for {name} or for {elastic} at {kept} of {frames} frames")
             errors[data, kept] = (fixed[data], at_budget[data])
     return errors
-
-
-def gflops_per_frame(kept: int) -> float:
-    """GFLOPs per output frame of the elastic config's model with `kept` of its frames kept after block 1."""
-    model = load_model(str(ELASTIC_CONFIG)).eval().set_budget(kept / 81)
-    x = torch.zeros(1, model.frames, model.backbone.num_joints, model.backbone.in_channels)
-    return count_flops(model, x) / 1e9 / model.frames
 
 
 def plot(seeds: list[dict], gflops: list[float], path: Path, title: str | None) -> None:
@@ -93,7 +87,7 @@ def main() -> None:
     parser.add_argument("--title", help="a line above the plot")
     args = parser.parse_args()
     seeds = [seed_errors(folder, args.elastic) for folder in args.folders]
-    gflops = [gflops_per_frame(kept) for kept in FIXED]
+    gflops = [gflops_per_frame(load_model(str(ELASTIC_CONFIG)), kept / 81)[0] for kept in FIXED]
     for data, label in SETS.items():
         print(f"\n{label}: MPJPE mm, one model per budget / elastic (gap)\n")
         print("| frames kept | GFLOPs per frame | " + " | ".join(folder.name for folder in args.folders)

@@ -74,9 +74,7 @@ def _print_rows(rows: list[dict], model: HourglassModel, per_group: bool) -> Non
           f"{first['frames']} frames")
     for results in rows:
         if results["budget"] is not None:
-            stages = model.stages_at(results["budget"])
-            kept = stages[-1][1].tokens if stages else model.frames
-            print(f"budget {results['budget']:g}: {kept} of {model.frames} frames kept")
+            print(f"budget {results['budget']:g}: {model.kept_at(results['budget'])} of {model.frames} frames kept")
         print(_row("all", results))
         if per_group:
             for name, group in results["per_group"].items():

@@ -153,6 +153,11 @@ class HourglassModel(nn.Module):
                             "(hourglass elastic: true, trained with train.budget)")
         return self.schedule.at_budget(budget, self.frames, self.min_tokens)
 
+    def kept_at(self, budget: float | None = None) -> int:
+        """Frames kept at the last stage that runs at `budget` (see `stages_at`): all of them when none prunes."""
+        stages = self.stages_at(budget)
+        return stages[-1][1].tokens if stages else self.frames
+
     def predict(self, x: Tensor | np.ndarray, kept: Sequence[Tensor] | None = None,
                 budget: float | None = None) -> HourglassOutput:
         """Lift `x` `[B, T, J, C_in]`: a tensor or a NumPy array of any real type, converted to the model's dtype
